@@ -1,0 +1,71 @@
+-- Request shapes for benchmarks/registry_bench.py.
+--
+-- The Python driver knows the REST API and builds every path and body; this script only
+-- turns them into requests, so the same script loads modelyard and MLflow alike.
+-- Arguments after `--`:
+--   fixed    METHOD PATH [BODY]   the same request every time (create, alias lookup)
+--   numbered PREFIX N             PREFIX .. random integer in 1..N (get a random version)
+--   cycle    FILE                 the paths in FILE, one a line, in order, round and round
+--                                 (paging: each thread starts at another page)
+-- At the end it prints one line `BENCH_RESULT {json}` for the driver to parse.
+
+local thread_count = 0
+
+function setup(thread)
+  thread_count = thread_count + 1
+  thread:set("thread_id", thread_count)
+end
+
+local mode, prefix, count, paths, position
+
+local function read_lines(file)
+  local lines = {}
+  for line in io.lines(file) do
+    if line ~= "" then
+      table.insert(lines, line)
+    end
+  end
+  return lines
+end
+
+function init(args)
+  mode = args[1]
+  -- Each thread gets its own random sequence; the same seeds on both servers keep the
+  -- sequences comparable between runs.
+  math.randomseed(thread_id * 7919)
+  if mode == "fixed" then
+    local headers = {}
+    if args[4] then
+      headers["Content-Type"] = "application/json"
+    end
+    -- Built once: a request() that returns a prebuilt string costs wrk nearly nothing.
+    fixed_request = wrk.format(args[2], args[3], headers, args[4])
+  elseif mode == "numbered" then
+    prefix, count = args[2], tonumber(args[3])
+  elseif mode == "cycle" then
+    paths = read_lines(args[2])
+    position = (thread_id * 7) % #paths
+  else
+    error("unknown mode " .. tostring(mode))
+  end
+end
+
+function request()
+  if mode == "fixed" then
+    return fixed_request
+  elseif mode == "numbered" then
+    return wrk.format("GET", prefix .. math.random(1, count))
+  end
+  position = position % #paths + 1
+  return wrk.format("GET", paths[position])
+end
+
+function done(summary, latency, _requests)
+  local e = summary.errors
+  io.write(string.format(
+    'BENCH_RESULT {"requests": %d, "duration_us": %d, "status_errors": %d, '
+      .. '"socket_errors": %d, "p50_us": %d, "p99_us": %d, "max_us": %d}\n',
+    summary.requests, summary.duration, e.status, e.connect + e.read + e.write + e.timeout,
+    latency:percentile(50), latency:percentile(99), latency.max
+  ))
+end

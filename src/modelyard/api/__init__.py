@@ -1,0 +1,1 @@
+"""HTTP interfaces: MLflow's REST API and modelyard's own."""

@@ -1,0 +1,1 @@
+"""MLflow REST compatibility: MLflow JSON in, service calls, MLflow JSON out. Nothing more."""

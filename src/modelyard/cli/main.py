@@ -1,0 +1,151 @@
+"""`modelyard`: start the server, manage the database.
+
+Heavy modules (FastAPI, SQLAlchemy, uvicorn) are imported inside the commands so that
+`modelyard --help` answers at once.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from modelyard import __version__
+
+app = typer.Typer(
+    name="modelyard",
+    help="modelyard: an MLflow-compatible model registry with governance built in.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Manage the metadata database.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        envvar="MODELYARD_DATABASE_URL",
+        help="SQLAlchemy URL, e.g. postgresql+psycopg://user:pw@host/db. "
+        "Default: SQLite in the data folder.",
+    ),
+]
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", envvar="MODELYARD_DATA_DIR", help="Folder for embedded defaults."),
+]
+
+
+def _settings(**overrides: Any) -> Any:
+    from modelyard.config import Settings
+
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+@app.command()
+def server(
+    host: Annotated[
+        str | None, typer.Option(envvar="MODELYARD_HOST", help="Address to listen on.")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(envvar="MODELYARD_PORT", help="TCP port to listen on.")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(envvar="MODELYARD_WORKERS", help="Worker processes.")
+    ] = None,
+    database_url: DatabaseUrl = None,
+    artifacts: Annotated[
+        str | None,
+        typer.Option(envvar="MODELYARD_ARTIFACTS", help="Artifact root (a local folder)."),
+    ] = None,
+    data_dir: DataDir = None,
+    access_log: Annotated[
+        bool | None,
+        typer.Option("--access-log/--no-access-log", help="Log every request."),
+    ] = None,
+) -> None:
+    """Start the registry server (migrates the database first).
+
+    Example: modelyard server --port 5000 --workers 2
+    """
+    import uvicorn
+
+    from modelyard.services.system import upgrade_database
+
+    settings = _settings(
+        host=host,
+        port=port,
+        workers=workers,
+        database_url=database_url,
+        artifacts=artifacts,
+        data_dir=data_dir,
+        access_log=access_log,
+    )
+    upgrade_database(settings)
+    typer.echo(
+        f"modelyard {__version__} on http://{settings.host}:{settings.port} "
+        f"({settings.workers} worker(s)); database {_redacted(settings.resolved_database_url())}; "
+        f"artifacts {settings.resolved_artifacts()}",
+        err=True,
+    )
+    common: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": settings.log_level,
+        "access_log": settings.access_log,
+        "timeout_graceful_shutdown": 10,
+    }
+    if settings.workers == 1:
+        from modelyard.api.app import create_app
+
+        uvicorn.run(create_app(settings), **common)
+        return
+    # Worker processes build their own app; they read the same public MODELYARD_* settings.
+    os.environ.update(_as_environment(settings))
+    uvicorn.run(
+        "modelyard.api.app:app_from_environment", factory=True, workers=settings.workers, **common
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(database_url: DatabaseUrl = None, data_dir: DataDir = None) -> None:
+    """Create or upgrade the schema to the newest revision."""
+    from modelyard.services.system import upgrade_database
+
+    revision = upgrade_database(_settings(database_url=database_url, data_dir=data_dir))
+    typer.echo(f"database at revision {revision}")
+
+
+@db_app.command("current")
+def db_current(database_url: DatabaseUrl = None, data_dir: DataDir = None) -> None:
+    """Print the schema revision of the database."""
+    from modelyard.services.system import database_revision
+
+    revision = database_revision(_settings(database_url=database_url, data_dir=data_dir))
+    typer.echo(revision or "empty (no schema yet)")
+
+
+@app.command()
+def version() -> None:
+    """Print modelyard's version."""
+    typer.echo(__version__)
+
+
+def _as_environment(settings: Any) -> dict[str, str]:
+    values = settings.model_dump()
+    values["database_url"] = settings.resolved_database_url()
+    values["artifacts"] = settings.resolved_artifacts()
+    return {f"MODELYARD_{k.upper()}": str(v) for k, v in values.items() if v is not None}
+
+
+def _redacted(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def main() -> None:
+    app()

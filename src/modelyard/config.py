@@ -1,0 +1,60 @@
+"""Settings from flags, environment (MODELYARD_*) and defaults.
+
+Built once by the CLI (or by `settings_from_environment` in each server worker) and passed down;
+nothing in modelyard reads the environment anywhere else.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATA_DIR = Path("modelyard-data")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MODELYARD_", extra="ignore")
+
+    host: str = Field("127.0.0.1", description="Address the server listens on.")
+    port: int = Field(5000, ge=0, le=65535, description="TCP port the server listens on.")
+    workers: int = Field(1, ge=1, le=64, description="Number of server worker processes.")
+    data_dir: Path = Field(
+        DEFAULT_DATA_DIR,
+        description="Folder for the embedded defaults: the SQLite database and local artifacts.",
+    )
+    database_url: str | None = Field(
+        None,
+        description=(
+            "SQLAlchemy database URL, e.g. postgresql+psycopg://user:pw@host/db. "
+            "Default: SQLite at <data_dir>/modelyard.db."
+        ),
+    )
+    artifacts: str | None = Field(
+        None,
+        description="Artifact root: a local folder. Default: <data_dir>/artifacts.",
+    )
+    db_pool_size: int = Field(
+        10, ge=1, le=200, description="Connections each worker keeps open to PostgreSQL/MySQL."
+    )
+    sqlite_busy_timeout_ms: int = Field(
+        30_000,
+        ge=0,
+        description="How long a SQLite writer waits for the write lock before answering 503.",
+    )
+    log_level: str = Field("info", description="Log level: debug, info, warning, error.")
+    access_log: bool = Field(False, description="Log every HTTP request (costs throughput).")
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'modelyard.db').resolve()}"
+
+    def resolved_artifacts(self) -> str:
+        if self.artifacts:
+            return self.artifacts
+        return str((self.data_dir / "artifacts").resolve())
+
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url().startswith("sqlite")

@@ -1,0 +1,1 @@
+"""Plain typed objects and rules of the registry. No I/O."""

@@ -1,0 +1,179 @@
+"""Model versions: create, read, describe, tag, delete, search, and stage transitions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from modelyard.domain import filters, names, pagination, stages
+from modelyard.domain.registry import READY, ModelVersion, Page
+from modelyard.errors import NotFound
+from modelyard.services.common import model_row, now_ms, version_row
+from modelyard.store import registry, search, versions
+from modelyard.store.uow import UnitOfWork
+
+
+def create_model_version(
+    uow: UnitOfWork,
+    *,
+    name: str | None,
+    source: str | None,
+    run_id: str | None = None,
+    tags: list[tuple[str, str]] | None = None,
+    run_link: str | None = None,
+    description: str | None = None,
+    model_id: str | None = None,
+    actor: str | None = None,
+) -> ModelVersion:
+    name = names.validate_model_name(name)
+    source = names.require(source, "source")
+    names.check_text(source, "source", names.MAX_SOURCE_LENGTH)
+    tag_map = names.validate_tags(tags)
+    names.check_text(run_id, "run_id", names.MAX_RUN_ID_LENGTH)
+    names.check_text(run_link, "run_link", names.MAX_RUN_LINK_LENGTH)
+    names.check_text(description, "description", names.MAX_DESCRIPTION_LENGTH)
+    names.check_text(model_id, "model_id", names.MAX_RUN_ID_LENGTH)
+    with uow.write() as conn:
+        now = now_ms()
+        allocated = registry.allocate_version(conn, name, now)
+        if allocated is None:
+            raise NotFound(f"Registered Model with name={name} not found")
+        model_pk, number = allocated
+        row = versions.insert_version(
+            conn,
+            model_id=model_pk,
+            version=number,
+            creation_time=now,
+            last_updated_time=now,
+            user_id=actor,
+            current_stage=stages.NONE,
+            description=description,
+            source=source,
+            run_id=run_id or None,
+            run_link=run_link or None,
+            status=READY,
+            logged_model_id=model_id or None,
+        )
+        versions.set_version_tags(conn, row.id, tag_map)
+        return versions.to_version(row, name, tag_map, [])
+
+
+def get_model_version(
+    uow: UnitOfWork, *, name: str | None, version: str | int | None
+) -> ModelVersion:
+    name = names.validate_model_name(name)
+    number = names.parse_version(version)
+    with uow.read() as conn:
+        # On a miss, version_row raises the precise NotFound (model or version).
+        row = versions.find_version_by_name(conn, name, number) or version_row(
+            conn, model_row(conn, name), number
+        )
+        return versions.load_versions(conn, [row])[0]
+
+
+def update_model_version(
+    uow: UnitOfWork, *, name: str | None, version: str | int | None, description: str | None
+) -> ModelVersion:
+    name = names.validate_model_name(name)
+    number = names.parse_version(version)
+    names.check_text(description, "description", names.MAX_DESCRIPTION_LENGTH)
+    with uow.write() as conn:
+        model = model_row(conn, name, for_update=True)
+        row = version_row(conn, model, number)
+        versions.update_version(conn, row.id, description=description, last_updated_time=now_ms())
+        return versions.load_versions(conn, [version_row(conn, model, number)])[0]
+
+
+def transition_model_version_stage(
+    uow: UnitOfWork,
+    *,
+    name: str | None,
+    version: str | int | None,
+    stage: str | None,
+    archive_existing_versions: bool = False,
+) -> ModelVersion:
+    name = names.validate_model_name(name)
+    number = names.parse_version(version)
+    target = stages.canonical_stage(stage)
+    stages.check_archive_existing(target, archive_existing_versions)
+    with uow.write() as conn:
+        model = model_row(conn, name, for_update=True)
+        row = version_row(conn, model, number)
+        now = now_ms()
+        versions.update_version(conn, row.id, current_stage=target, last_updated_time=now)
+        if archive_existing_versions:
+            versions.archive_stage(
+                conn, model_id=model.id, stage=target, keep_version_id=row.id, now=now
+            )
+        registry.update_model(conn, model.id, last_updated_time=now)
+        return versions.load_versions(conn, [version_row(conn, model, number)])[0]
+
+
+def delete_model_version(uow: UnitOfWork, *, name: str | None, version: str | int | None) -> None:
+    name = names.validate_model_name(name)
+    number = names.parse_version(version)
+    with uow.write() as conn:
+        model = model_row(conn, name, for_update=True)
+        versions.delete_version(conn, version_row(conn, model, number).id)
+        registry.update_model(conn, model.id, last_updated_time=now_ms())
+
+
+def set_model_version_tag(
+    uow: UnitOfWork,
+    *,
+    name: str | None,
+    version: str | int | None,
+    key: str | None,
+    value: str | None,
+) -> None:
+    name = names.validate_model_name(name)
+    number = names.parse_version(version)
+    key, value = names.validate_tag(key, value)
+    with uow.write() as conn:
+        model = model_row(conn, name, for_update=True)
+        row = version_row(conn, model, number)
+        versions.set_version_tags(conn, row.id, {key: value})
+        versions.update_version(conn, row.id, last_updated_time=now_ms())
+
+
+def delete_model_version_tag(
+    uow: UnitOfWork, *, name: str | None, version: str | int | None, key: str | None
+) -> None:
+    name = names.validate_model_name(name)
+    number = names.parse_version(version)
+    key = names.validate_tag_key(key)
+    with uow.write() as conn:
+        model = model_row(conn, name, for_update=True)
+        row = version_row(conn, model, number)
+        if versions.delete_version_tag(conn, row.id, key):
+            versions.update_version(conn, row.id, last_updated_time=now_ms())
+
+
+def get_model_version_download_uri(
+    uow: UnitOfWork, *, name: str | None, version: str | int | None
+) -> str:
+    return get_model_version(uow, name=name, version=version).source or ""
+
+
+def search_model_versions(
+    uow: UnitOfWork,
+    *,
+    filter_string: str | None = None,
+    order_by: Sequence[str] | None = None,
+    max_results: int | None = None,
+    page_token: str | None = None,
+) -> Page[ModelVersion]:
+    limit = pagination.check_max_results(
+        max_results,
+        default=pagination.DEFAULT_MODEL_VERSIONS_PER_PAGE,
+        limit=pagination.MAX_MODEL_VERSIONS_PER_PAGE,
+    )
+    where = search.model_version_where(filters.parse_model_version_filter(filter_string))
+    order = search.model_version_order(filters.parse_model_version_order_by(order_by))
+    offset = pagination.decode_offset(page_token)
+    with uow.read() as conn:
+        rows = versions.search_versions(
+            conn, where=where, order=order, offset=offset, limit=limit + 1
+        )
+        found = versions.load_versions(conn, rows[:limit])
+    next_token = pagination.encode_offset(offset + limit) if len(rows) > limit else None
+    return Page(items=found, next_page_token=next_token)

@@ -1,0 +1,1 @@
+"""SQLAlchemy storage: tables, migrations, one repository per aggregate."""

@@ -1,0 +1,217 @@
+"""Repository of model versions, their tags and the aliases that point at them.
+
+Hot-path statements are built once with bind parameters: building SQLAlchemy expressions per
+request cost more than running them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import ColumnElement, bindparam
+
+from modelyard.domain.registry import ModelVersion
+from modelyard.store.tables import (
+    model_version_tags,
+    model_versions,
+    registered_model_aliases,
+    registered_models,
+)
+
+mv = model_versions.c
+rm = registered_models.c
+alias_t = registered_model_aliases.c
+tag_t = model_version_tags.c
+
+# A version row with its model's name: what every read of versions selects.
+_VERSION_SELECT = sa.select(model_versions, rm.name.label("model_name")).join(
+    registered_models, rm.id == mv.model_id
+)
+_BY_MODEL_ID = _VERSION_SELECT.where(
+    mv.model_id == bindparam("model_id"), mv.version == bindparam("version")
+)
+_BY_NAME = _VERSION_SELECT.where(rm.name == bindparam("name"), mv.version == bindparam("version"))
+# Joined on the alias's model too, so the planner goes name -> (model_id, alias) -> version
+# instead of scanning the model's versions.
+_BY_ALIAS = _VERSION_SELECT.join(
+    registered_model_aliases, sa.and_(alias_t.version_id == mv.id, alias_t.model_id == rm.id)
+).where(rm.name == bindparam("name"), alias_t.alias == bindparam("alias"))
+_NEWEST = _VERSION_SELECT.where(rm.name == bindparam("name")).order_by(mv.version.desc()).limit(1)
+_TAGS_OF = sa.select(tag_t.version_id, tag_t.key, tag_t.value).where(
+    tag_t.version_id.in_(bindparam("ids", expanding=True))
+)
+_ALIASES_OF = (
+    sa.select(alias_t.version_id, alias_t.alias)
+    .where(alias_t.version_id.in_(bindparam("ids", expanding=True)))
+    .order_by(alias_t.alias)
+)
+_INSERT = sa.insert(model_versions).returning(*model_versions.c)
+
+
+def insert_version(conn: sa.Connection, **values: Any) -> sa.Row[Any]:
+    return conn.execute(_INSERT, values).one()
+
+
+def find_version(conn: sa.Connection, model_id: int, version: int) -> sa.Row[Any] | None:
+    return conn.execute(_BY_MODEL_ID, {"model_id": model_id, "version": version}).first()
+
+
+def find_version_by_name(conn: sa.Connection, name: str, version: int) -> sa.Row[Any] | None:
+    return conn.execute(_BY_NAME, {"name": name, "version": version}).first()
+
+
+def find_version_by_alias(conn: sa.Connection, name: str, alias: str) -> sa.Row[Any] | None:
+    return conn.execute(_BY_ALIAS, {"name": name, "alias": alias}).first()
+
+
+def find_newest_version(conn: sa.Connection, name: str) -> sa.Row[Any] | None:
+    return conn.execute(_NEWEST, {"name": name}).first()
+
+
+def update_version(conn: sa.Connection, version_id: int, **values: Any) -> None:
+    conn.execute(sa.update(model_versions).where(mv.id == version_id).values(**values))
+
+
+def delete_version(conn: sa.Connection, version_id: int) -> None:
+    # Its tags and the aliases pointing at it go with it (ON DELETE CASCADE).
+    conn.execute(sa.delete(model_versions).where(mv.id == version_id))
+
+
+def archive_stage(
+    conn: sa.Connection, *, model_id: int, stage: str, keep_version_id: int, now: int
+) -> None:
+    conn.execute(
+        sa.update(model_versions)
+        .where(mv.model_id == model_id, mv.current_stage == stage, mv.id != keep_version_id)
+        .values(current_stage="Archived", last_updated_time=now)
+    )
+
+
+def set_version_tags(conn: sa.Connection, version_id: int, tags: dict[str, str]) -> None:
+    if not tags:
+        return
+    conn.execute(
+        sa.delete(model_version_tags).where(
+            tag_t.version_id == version_id, tag_t.key.in_(list(tags))
+        )
+    )
+    conn.execute(
+        sa.insert(model_version_tags),
+        [{"version_id": version_id, "key": k, "value": v} for k, v in tags.items()],
+    )
+
+
+def delete_version_tag(conn: sa.Connection, version_id: int, key: str) -> bool:
+    result = conn.execute(
+        sa.delete(model_version_tags).where(tag_t.version_id == version_id, tag_t.key == key)
+    )
+    return bool(result.rowcount)
+
+
+def set_alias(conn: sa.Connection, *, model_id: int, alias: str, version_id: int) -> None:
+    conn.execute(
+        sa.delete(registered_model_aliases).where(
+            alias_t.model_id == model_id, alias_t.alias == alias
+        )
+    )
+    conn.execute(
+        sa.insert(registered_model_aliases).values(
+            model_id=model_id, alias=alias, version_id=version_id
+        )
+    )
+
+
+def delete_alias(conn: sa.Connection, *, model_id: int, alias: str) -> bool:
+    result = conn.execute(
+        sa.delete(registered_model_aliases).where(
+            alias_t.model_id == model_id, alias_t.alias == alias
+        )
+    )
+    return bool(result.rowcount)
+
+
+def latest_per_stage(
+    conn: sa.Connection, model_ids: Sequence[int], *, stages: Sequence[str] | None
+) -> dict[int, list[ModelVersion]]:
+    """The newest version in each stage, per model."""
+    if not model_ids:
+        return {}
+    newest = (
+        sa.select(mv.model_id, mv.current_stage, sa.func.max(mv.version).label("version"))
+        .where(mv.model_id.in_(model_ids))
+        .group_by(mv.model_id, mv.current_stage)
+    )
+    if stages is not None:
+        newest = newest.where(mv.current_stage.in_(stages))
+    sub = newest.subquery()
+    stmt = _VERSION_SELECT.join(
+        sub,
+        sa.and_(
+            sub.c.model_id == mv.model_id,
+            sub.c.current_stage == mv.current_stage,
+            sub.c.version == mv.version,
+        ),
+    ).order_by(mv.model_id, mv.version)
+    result: dict[int, list[ModelVersion]] = {}
+    rows = list(conn.execute(stmt))
+    for row, version in zip(rows, load_versions(conn, rows), strict=True):
+        result.setdefault(row.model_id, []).append(version)
+    return result
+
+
+def search_versions(
+    conn: sa.Connection,
+    *,
+    where: Sequence[ColumnElement[bool]],
+    order: Sequence[ColumnElement[Any]],
+    offset: int,
+    limit: int,
+) -> list[sa.Row[Any]]:
+    stmt = _VERSION_SELECT.where(*where).order_by(*order).offset(offset).limit(limit)
+    return list(conn.execute(stmt))
+
+
+def chunks(ids: Sequence[int], size: int = 5_000) -> Iterable[Sequence[int]]:
+    """Slices small enough for any driver's limit on bound parameters."""
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def load_versions(conn: sa.Connection, rows: Iterable[sa.Row[Any]]) -> list[ModelVersion]:
+    """Domain objects for version rows (from `_VERSION_SELECT`), tags and aliases included."""
+    rows = list(rows)
+    if not rows:
+        return []
+    ids = [r.id for r in rows]
+    tags: dict[int, dict[str, str]] = {i: {} for i in ids}
+    aliases: dict[int, list[str]] = {i: [] for i in ids}
+    for chunk in chunks(ids):
+        for version_id, key, value in conn.execute(_TAGS_OF, {"ids": chunk}):
+            tags[version_id][key] = value
+        for version_id, alias in conn.execute(_ALIASES_OF, {"ids": chunk}):
+            aliases[version_id].append(alias)
+    return [to_version(r, r.model_name, tags[r.id], aliases[r.id]) for r in rows]
+
+
+def to_version(
+    row: sa.Row[Any], name: str, tags: dict[str, str], aliases: list[str]
+) -> ModelVersion:
+    return ModelVersion(
+        name=name,
+        version=row.version,
+        creation_timestamp=row.creation_time,
+        last_updated_timestamp=row.last_updated_time,
+        current_stage=row.current_stage,
+        status=row.status,
+        user_id=row.user_id,
+        description=row.description,
+        source=row.source,
+        run_id=row.run_id,
+        run_link=row.run_link,
+        status_message=row.status_message,
+        model_id=row.logged_model_id,
+        tags=tags,
+        aliases=aliases,
+    )
