@@ -81,6 +81,12 @@ model_versions = Table(
         "ix_model_versions_model_id_current_stage_version", "model_id", "current_stage", "version"
     ),
     Index("ix_model_versions_run_id", "run_id"),
+    Index(
+        "ix_model_versions_model_id_last_updated_time_version",
+        "model_id",
+        "last_updated_time",
+        "version",
+    ),
 )
 
 model_version_tags = Table(
