@@ -74,7 +74,11 @@ def db_url(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def settings(db_url: str, tmp_path: Path) -> Settings:
-    return Settings(database_url=db_url, data_dir=tmp_path / "data")
+    # Registry tests reference files elsewhere (s3://bucket/...), as an operator may allow;
+    # registration from modelyard's own artifacts is tested in tests/services/test_version_files.py.
+    return Settings(
+        database_url=db_url, data_dir=tmp_path / "data", external_sources="s3://bucket/"
+    )
 
 
 @pytest.fixture

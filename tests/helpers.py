@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -42,7 +42,14 @@ def free_port() -> int:
 class LiveServer:
     """A real `modelyard server` process on a free port."""
 
-    def __init__(self, *, data_dir: Path, database_url: str | None = None, workers: int = 1):
+    def __init__(
+        self,
+        *,
+        data_dir: Path,
+        database_url: str | None = None,
+        workers: int = 1,
+        extra_args: Sequence[str] = (),
+    ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.data_dir = data_dir
@@ -51,6 +58,7 @@ class LiveServer:
         args += ["--workers", str(workers), "--data-dir", str(data_dir)]
         if database_url:
             args += ["--database-url", database_url]
+        args += extra_args
         data_dir.mkdir(parents=True, exist_ok=True)
         env = {k: v for k, v in os.environ.items() if not k.startswith("MODELYARD_")}
         self._log = self.log_path.open("wb")

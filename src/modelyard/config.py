@@ -33,7 +33,25 @@ class Settings(BaseSettings):
     )
     artifacts: str | None = Field(
         None,
-        description="Artifact root: a local folder. Default: <data_dir>/artifacts.",
+        description=(
+            "Artifact root: a local folder, or s3://bucket/prefix for S3-compatible storage. "
+            "Default: <data_dir>/artifacts."
+        ),
+    )
+    s3_endpoint_url: str | None = Field(
+        None,
+        description=(
+            "Endpoint of an S3-compatible service (MinIO, Ceph...), e.g. http://minio:9000. "
+            "Default: boto3's own (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, or AWS S3)."
+        ),
+    )
+    external_sources: str = Field(
+        "",
+        description=(
+            "Comma-separated URI prefixes that model versions may reference without modelyard "
+            "copying their files, e.g. s3://team-models/ ('*': any URI but local files). "
+            "Default: none; every version's files come from modelyard's own artifact store."
+        ),
     )
     db_pool_size: int = Field(
         10, ge=1, le=200, description="Connections each worker keeps open to PostgreSQL/MySQL."
@@ -51,9 +69,14 @@ class Settings(BaseSettings):
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'modelyard.db').resolve()}"
 
+    def external_source_prefixes(self) -> tuple[str, ...]:
+        return tuple(p.strip() for p in self.external_sources.split(",") if p.strip())
+
     def resolved_artifacts(self) -> str:
-        if self.artifacts:
+        if self.artifacts and self.artifacts.startswith("s3://"):
             return self.artifacts
+        if self.artifacts:
+            return str(Path(self.artifacts.removeprefix("file://")).resolve())
         return str((self.data_dir / "artifacts").resolve())
 
     def is_sqlite(self) -> bool:

@@ -9,7 +9,8 @@
     ├── Unauthenticated            UNAUTHENTICATED          401
     ├── Conflict                   RESOURCE_CONFLICT        409
     ├── NotImplementedByModelyard  NOT_IMPLEMENTED          501
-    └── Unavailable                TEMPORARILY_UNAVAILABLE  503  (the only one meant to be retried)
+    ├── Unavailable                TEMPORARILY_UNAVAILABLE  503  (the only one meant to be retried)
+    └── DataLoss                   DATA_LOSS                500  (bytes differ from the manifest)
 
 `api/errors.py` is the only place these become HTTP responses. A refusal is never a 5xx: the
 mlflow client retries 500/502/503/504 for minutes.
@@ -72,6 +73,13 @@ class Unavailable(ModelyardError):
     http_status = 503
 
 
+class DataLoss(ModelyardError):
+    """Stored bytes that no longer match what was registered: a server-side fault."""
+
+    error_code = "DATA_LOSS"
+    http_status = 500
+
+
 ALL_ERRORS: tuple[type[ModelyardError], ...] = (
     ModelyardError,
     InvalidParameter,
@@ -83,4 +91,5 @@ ALL_ERRORS: tuple[type[ModelyardError], ...] = (
     Conflict,
     NotImplementedByModelyard,
     Unavailable,
+    DataLoss,
 )

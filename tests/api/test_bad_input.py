@@ -154,7 +154,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "/model-versions/create",
         {
             "name": "seed",
-            "source": "file:///tmp/model",
+            "source": "s3://bucket/model",
             "run_id": "r1",
             "run_link": "http://x/r1",
             "description": "d",
@@ -658,7 +658,7 @@ def _snapshot(settings: Settings) -> dict[str, list[tuple[Any, ...]]]:
 def _seed(client: TestClient) -> None:
     steps = [
         ("POST", "/registered-models/create", {"name": "seed"}),
-        ("POST", "/model-versions/create", {"name": "seed", "source": "file:///tmp/seed"}),
+        ("POST", "/model-versions/create", {"name": "seed", "source": "s3://bucket/seed"}),
         ("POST", "/registered-models/set-tag", {"name": "seed", "key": "k", "value": "v"}),
         ("POST", "/model-versions/set-tag", {**_SEED_V1, "key": "k", "value": "v"}),
         ("POST", "/registered-models/alias", {**_SEED_V1, "alias": "champion"}),
@@ -685,15 +685,16 @@ def _route_keys(settings: Settings) -> list[tuple[str, str]]:
 
 def test_every_route_has_a_sweep(tmp_path: Path) -> None:
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'unused.db'}", data_dir=tmp_path)
-    routes = _route_keys(settings)
-    assert len(routes) == 22, routes
-    # Routes hidden from the schema would escape the list above; the router knows them all.
+    # The registry's routes; the tracking routes are swept in test_bad_input_tracking.py.
     in_router = [
         (method, route.path)
         for route in mlflow_registry.router.routes
         if isinstance(route, APIRoute)
         for method in route.methods
     ]
+    routes = [r for r in _route_keys(settings) if r in in_router]
+    assert len(routes) == 22, routes
+    # Routes hidden from the schema would escape the list above; the router knows them all.
     assert sorted(in_router) == sorted(routes)
     swept = {(ep.method, ep.path) for ep in ENDPOINTS}
     assert len(swept) == len(ENDPOINTS)

@@ -36,7 +36,9 @@ def server(
     if request.param == "postgresql":
         make: Callable[[], str] = request.getfixturevalue("new_postgres_database")
         database_url = make()
-    with live_server(data_dir=data_dir, database_url=database_url) as running:
+    # The registry tests reference files elsewhere (s3://bucket/...): allowed by the operator.
+    external = ["--external-sources", "s3://bucket/"]
+    with live_server(data_dir=data_dir, database_url=database_url, extra_args=external) as running:
         yield running
 
 

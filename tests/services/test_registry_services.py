@@ -15,6 +15,7 @@ from modelyard.errors import AlreadyExists, InvalidParameter, ModelyardError, No
 from modelyard.services import aliases, registry, versions
 from modelyard.store.tables import metadata
 from modelyard.store.uow import UnitOfWork
+from tests.factories import new_version
 
 Snapshot = dict[str, list[tuple[Any, ...]]]
 
@@ -39,10 +40,7 @@ def nothing_written(uow: UnitOfWork) -> Iterator[None]:
 
 def make_model(uow: UnitOfWork, name: str, n_versions: int = 0) -> list[ModelVersion]:
     registry.create_registered_model(uow, name=name)
-    return [
-        versions.create_model_version(uow, name=name, source=f"file:///m/{name}/{i}")
-        for i in range(n_versions)
-    ]
+    return [new_version(uow, name=name, source=f"s3://b/m/{name}/{i}") for i in range(n_versions)]
 
 
 def stage_of(uow: UnitOfWork, name: str, version: int) -> str:
@@ -86,7 +84,7 @@ def test_update_registered_model_description(uow: UnitOfWork) -> None:
 def test_rename_keeps_versions_tags_and_aliases_reachable(uow: UnitOfWork) -> None:
     registry.create_registered_model(uow, name="old", tags=[("team", "risk")])
     for i in (1, 2):
-        versions.create_model_version(uow, name="old", source=f"s{i}", tags=[("v", str(i))])
+        new_version(uow, name="old", source=f"s3://b/s{i}", tags=[("v", str(i))])
     aliases.set_registered_model_alias(uow, name="old", alias="champion", version="1")
     versions.transition_model_version_stage(uow, name="old", version=2, stage="Production")
 
@@ -98,14 +96,19 @@ def test_rename_keeps_versions_tags_and_aliases_reachable(uow: UnitOfWork) -> No
     assert {(v.name, v.version) for v in renamed.latest_versions} == {("new", 1), ("new", 2)}
     assert registry.get_registered_model(uow, name="new") == renamed
     v1 = versions.get_model_version(uow, name="new", version=1)
-    assert (v1.name, v1.source, v1.tags, v1.aliases) == ("new", "s1", {"v": "1"}, ["champion"])
+    assert (v1.name, v1.source, v1.tags, v1.aliases) == (
+        "new",
+        "s3://b/s1",
+        {"v": "1"},
+        ["champion"],
+    )
     assert aliases.get_model_version_by_alias(uow, name="new", alias="champion").version == 1
     assert aliases.get_model_version_by_alias(uow, name="new", alias="latest").version == 2
-    assert versions.get_model_version_download_uri(uow, name="new", version="2") == "s2"
+    assert versions.get_model_version_download_uri(uow, name="new", version="2") == "s3://b/s2"
     found = versions.search_model_versions(uow, filter_string="name = 'new'").items
     assert sorted(v.version for v in found) == [1, 2]
     # New versions continue the numbering under the new name.
-    assert versions.create_model_version(uow, name="new", source="s3").version == 3
+    assert new_version(uow, name="new", source="s3://b/s3").version == 3
     with pytest.raises(NotFound, match="name=old not found"):
         registry.get_registered_model(uow, name="old")
     assert versions.search_model_versions(uow, filter_string="name = 'old'").items == []
@@ -131,7 +134,7 @@ def test_delete_registered_model_takes_everything_of_it_and_nothing_else(
     registry.set_registered_model_tag(uow, name="keep", key="k", value="v")
     kept = snapshot(uow)
     registry.create_registered_model(uow, name="gone", tags=[("k", "v")])
-    versions.create_model_version(uow, name="gone", source="s", tags=[("k", "v")])
+    new_version(uow, name="gone", source="s3://b/s", tags=[("k", "v")])
     aliases.set_registered_model_alias(uow, name="gone", alias="champion", version=1)
 
     registry.delete_registered_model(uow, name="gone")
@@ -163,7 +166,7 @@ def test_registered_model_tags_set_overwrite_delete(uow: UnitOfWork) -> None:
 
 def test_create_model_version(uow: UnitOfWork) -> None:
     registry.create_registered_model(uow, name="m")
-    v = versions.create_model_version(
+    v = new_version(
         uow,
         name="m",
         source="s3://b/m/1",
@@ -195,7 +198,7 @@ def test_version_numbers_are_not_reused_after_delete(uow: UnitOfWork) -> None:
     versions.delete_model_version(uow, name="m", version="1")
     with pytest.raises(NotFound, match=r"name=m, version=3\) not found"):
         versions.get_model_version(uow, name="m", version=3)
-    assert versions.create_model_version(uow, name="m", source="s").version == 4
+    assert new_version(uow, name="m", source="s3://b/s").version == 4
     found = versions.search_model_versions(uow, filter_string="name = 'm'").items
     assert sorted(v.version for v in found) == [2, 4]
 
@@ -367,7 +370,7 @@ def test_latest_resolves_to_the_newest_version(uow: UnitOfWork) -> None:
     assert aliases.get_model_version_by_alias(uow, name="m", alias="LATEST").version == 3
     versions.delete_model_version(uow, name="m", version=3)
     assert aliases.get_model_version_by_alias(uow, name="m", alias="latest").version == 2
-    versions.create_model_version(uow, name="m", source="s")
+    new_version(uow, name="m", source="s3://b/s")
     assert aliases.get_model_version_by_alias(uow, name="m", alias="latest").version == 4
     make_model(uow, "empty")
     with pytest.raises(NotFound, match="Latest version not found for model empty"):
@@ -436,26 +439,26 @@ REFUSALS: list[tuple[str, Call, type[ModelyardError], str]] = [
     ),
     (
         "create version: missing model",
-        lambda u: versions.create_model_version(u, name="missing", source="s"),
+        lambda u: new_version(u, name="missing", source="s3://b/s"),
         NotFound,
         "name=missing not found",
     ),
     (
         "create version: no source",
-        lambda u: versions.create_model_version(u, name="seed", source=""),
+        lambda u: new_version(u, name="seed", source=""),
         InvalidParameter,
         "'source'",
     ),
     (
         "create version: bad tag",
-        lambda u: versions.create_model_version(u, name="seed", source="s", tags=[("k\n", "v")]),
+        lambda u: new_version(u, name="seed", source="s3://b/s", tags=[("k\n", "v")]),
         InvalidParameter,
         "Invalid tag key",
     ),
     (
         "create version: too many tags",
-        lambda u: versions.create_model_version(
-            u, name="seed", source="s", tags=[(f"k{i}", "v") for i in range(1_001)]
+        lambda u: new_version(
+            u, name="seed", source="s3://b/s", tags=[(f"k{i}", "v") for i in range(1_001)]
         ),
         InvalidParameter,
         "at most 1000 tags",
@@ -560,12 +563,12 @@ def test_refusals_write_nothing(
     uow: UnitOfWork, call: Call, error: type[ModelyardError], match: str
 ) -> None:
     registry.create_registered_model(uow, name="seed", tags=[("k", "v")], description="d")
-    versions.create_model_version(uow, name="seed", source="s", tags=[("k", "v")])
+    new_version(uow, name="seed", source="s3://b/s", tags=[("k", "v")])
     aliases.set_registered_model_alias(uow, name="seed", alias="champion", version=1)
     with nothing_written(uow), pytest.raises(error, match=match):
         call(uow)
     # The version counter did not move either: the next version is still 2.
-    assert versions.create_model_version(uow, name="seed", source="s").version == 2
+    assert new_version(uow, name="seed", source="s3://b/s").version == 2
 
 
 # ---------------------------------------------------------------------------------------------

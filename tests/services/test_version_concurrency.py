@@ -14,8 +14,10 @@ import pytest
 
 from modelyard.services import registry, versions
 from modelyard.store.uow import UnitOfWork
+from tests.factories import EXTERNAL_SOURCES, new_version
 from tests.helpers import LiveServer
 
+EXTERNAL_ARGS = ["--external-sources", ",".join(EXTERNAL_SOURCES)]
 N = 16
 API = "/api/2.0/mlflow"
 
@@ -26,7 +28,7 @@ def test_threads_creating_versions_of_one_model_get_1_to_n(uow: UnitOfWork) -> N
 
     def create(i: int) -> int:
         start.wait()
-        created = versions.create_model_version(uow, name="contended", source=f"s3://b/m/{i}")
+        created = new_version(uow, name="contended", source=f"s3://b/m/{i}")
         return created.version
 
     with ThreadPoolExecutor(N) as pool:
@@ -45,7 +47,11 @@ def _servers(tmp_path: Path, count: int, **kwargs: object) -> Iterator[list[Live
     servers: list[LiveServer] = []
     try:
         for i in range(count):
-            servers.append(LiveServer(data_dir=tmp_path / f"server-{i}", **kwargs))  # type: ignore[arg-type]
+            servers.append(
+                LiveServer(  # type: ignore[arg-type]
+                    data_dir=tmp_path / f"server-{i}", extra_args=EXTERNAL_ARGS, **kwargs
+                )
+            )
         for server in servers:
             server.wait_ready()
         yield servers

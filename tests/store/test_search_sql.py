@@ -27,6 +27,7 @@ from modelyard.store.tables import (
     registered_model_tags,
     registered_models,
 )
+from modelyard.store.versions import search_statement
 
 # (name, creation_time, last_updated_time, tags). Names differ in case and in LIKE wildcards.
 MODELS: list[tuple[str, int, int, dict[str, str]]] = [
@@ -253,9 +254,44 @@ def test_version_order(db: sa.Engine, order_by: list[str], expected: list[str]) 
     assert version_names(db, None, order_by) == expected
 
 
-def test_orders_end_with_the_row_id() -> None:
+def test_model_order_ends_with_the_row_id() -> None:
     assert str(registered_model_order([])[-1]) == "registered_models.id ASC"
-    assert str(model_version_order([])[-1]) == "model_versions.id ASC"
+
+
+@pytest.mark.parametrize("order_by", [[], ["version_number"], ["creation_timestamp DESC"]])
+def test_version_order_ends_with_name_and_version_a_unique_key(order_by: list[str]) -> None:
+    terms = [str(t) for t in model_version_order(parse_model_version_order_by(order_by))]
+    assert not any("model_versions.id" in t for t in terms)
+    assert "registered_models.name ASC" in terms
+    assert any(t.startswith("model_versions.version ") for t in terms)
+
+
+def _query_plan(db: sa.Engine, stmt: sa.Select[Any]) -> str:
+    compiled = stmt.compile(db, compile_kwargs={"literal_binds": True})
+    with db.connect() as conn:
+        rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}").all()
+    return "\n".join(str(row[-1]) for row in rows)
+
+
+@pytest.mark.parametrize("offset", [0, 2])
+def test_default_version_page_of_one_model_reads_an_index_without_sorting(
+    db: sa.Engine, offset: int
+) -> None:
+    # A page of one model's versions in MLflow's default order walks the index on
+    # (model_id, last_updated_time, version) backwards: no temporary B-tree sorts every version
+    # of the model for each page.
+    stmt = search_statement(
+        where=model_version_where(parse_model_version_filter("name = 'alpha'")),
+        order=model_version_order(parse_model_version_order_by([])),
+        offset=offset,
+        limit=2,
+    )
+    plan = _query_plan(db, stmt)
+    assert "ix_model_versions_model_id_last_updated_time_version" in plan
+    assert "TEMP B-TREE" not in plan
+    with db.connect() as conn:
+        found = [f"{row.model_name}/{row.version}" for row in conn.execute(stmt)]
+    assert found == ["alpha/3", "alpha/2", "alpha/1"][offset : offset + 2]
 
 
 def test_values_are_bound_parameters() -> None:

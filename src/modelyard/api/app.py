@@ -6,12 +6,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.routing import APIRoute
 
 from modelyard import __version__
 from modelyard.api.errors import install_error_handlers
+from modelyard.api.mlflow import artifacts as mlflow_artifacts
 from modelyard.api.mlflow import registry as mlflow_registry
+from modelyard.api.mlflow import tracking as mlflow_tracking
 from modelyard.config import Settings
 from modelyard.errors import EndpointNotFound
+from modelyard.services.artifacts import open_store
 from modelyard.services.system import open_unit_of_work
 
 MLFLOW_PREFIXES = ("/api/2.0/mlflow", "/ajax-api/2.0/mlflow")
@@ -19,11 +23,13 @@ MLFLOW_PREFIXES = ("/api/2.0/mlflow", "/ajax-api/2.0/mlflow")
 
 def create_app(settings: Settings) -> FastAPI:
     uow = open_unit_of_work(settings)
+    artifact_store = open_store(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
         uow.dispose()
+        artifact_store.close()
 
     app = FastAPI(
         title="modelyard",
@@ -33,9 +39,17 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.uow = uow
+    app.state.artifacts = artifact_store
     install_error_handlers(app)
+    # The registry's routes come first, and flat: the requests clients send most find their
+    # route in the fewest matches (FastAPI matches an included router's routes twice).
     for prefix in MLFLOW_PREFIXES:
-        app.include_router(mlflow_registry.router, prefix=prefix, tags=["mlflow"])
+        _add_routes_flat(app, mlflow_registry.router, prefix=prefix, tags=["mlflow"])
+    app.include_router(
+        mlflow_artifacts.router, prefix="/api/2.0/mlflow-artifacts", tags=["mlflow-artifacts"]
+    )
+    for prefix in MLFLOW_PREFIXES:
+        app.include_router(mlflow_tracking.router, prefix=prefix, tags=["mlflow"])
         app.include_router(_unknown_endpoints(), prefix=prefix, include_in_schema=False)
 
     @app.get("/health", tags=["system"])
@@ -43,6 +57,21 @@ def create_app(settings: Settings) -> FastAPI:
         return {"status": "ok", "version": __version__}
 
     return app
+
+
+def _add_routes_flat(app: FastAPI, router: APIRouter, *, prefix: str, tags: list[str]) -> None:
+    """`app.include_router` for a router of plain routes, adding each as a route of the app."""
+    for route in router.routes:
+        if not isinstance(route, APIRoute) or route.dependencies or router.dependencies:
+            raise TypeError(f"{route!r} needs include_router")
+        app.add_api_route(
+            prefix + route.path,
+            route.endpoint,
+            methods=sorted(route.methods or ()),
+            name=route.name,
+            tags=[*tags, *route.tags],
+            include_in_schema=route.include_in_schema,
+        )
 
 
 def _unknown_endpoints() -> APIRouter:

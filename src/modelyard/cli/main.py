@@ -59,7 +59,25 @@ def server(
     database_url: DatabaseUrl = None,
     artifacts: Annotated[
         str | None,
-        typer.Option(envvar="MODELYARD_ARTIFACTS", help="Artifact root (a local folder)."),
+        typer.Option(
+            envvar="MODELYARD_ARTIFACTS",
+            help="Artifact root: a local folder, or s3://bucket/prefix.",
+        ),
+    ] = None,
+    s3_endpoint_url: Annotated[
+        str | None,
+        typer.Option(
+            envvar="MODELYARD_S3_ENDPOINT_URL",
+            help="Endpoint of an S3-compatible service, e.g. http://minio:9000.",
+        ),
+    ] = None,
+    external_sources: Annotated[
+        str | None,
+        typer.Option(
+            envvar="MODELYARD_EXTERNAL_SOURCES",
+            help="Comma-separated URI prefixes versions may reference without a copy of their "
+            "files, e.g. s3://team-models/ ('*': any URI but local files).",
+        ),
     ] = None,
     data_dir: DataDir = None,
     access_log: Annotated[
@@ -81,6 +99,8 @@ def server(
         workers=workers,
         database_url=database_url,
         artifacts=artifacts,
+        s3_endpoint_url=s3_endpoint_url,
+        external_sources=external_sources,
         data_dir=data_dir,
         access_log=access_log,
     )

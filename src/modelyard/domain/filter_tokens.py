@@ -9,6 +9,7 @@ Positions are 0-based offsets into the text, so every error can point at its cau
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 
 from modelyard.errors import InvalidParameter
@@ -43,10 +44,15 @@ class Token:
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """The text being parsed and what it is ("filter" or "order_by"), for error messages."""
+    """The text being parsed and what it is ("filter" or "order_by"), for error messages.
+
+    `decimals` lets numbers have a fraction and an exponent (run filters compare metrics such as
+    `metrics.rmse < 0.25`); the registry's grammars take whole numbers only.
+    """
 
     what: str
     text: str
+    decimals: bool = False
 
     def error(self, detail: str, at: int | None = None) -> InvalidParameter:
         shown = self.text if len(self.text) <= _MAX_SHOWN else self.text[:_MAX_SHOWN] + "..."
@@ -63,6 +69,7 @@ _OPERATORS = ("!=", "<=", ">=", "=", "<", ">")  # two-character operators are tr
 _PUNCTUATION = {"(": Kind.LPAREN, ")": Kind.RPAREN, ",": Kind.COMMA, ".": Kind.DOT}
 _QUOTES = {"'": Kind.STRING, '"': Kind.STRING, "`": Kind.NAME}
 _DIGITS = frozenset("0123456789")
+_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?")
 
 
 def tokenize(source: Source) -> list[Token]:
@@ -128,6 +135,10 @@ def _scan_quoted(source: Source, pos: int) -> Token:
 
 def _scan_number(source: Source, pos: int) -> Token:
     text = source.text
+    if source.decimals:
+        match = _DECIMAL.match(text, pos)
+        if match is not None and not _glued(text, match.end()):
+            return Token(Kind.NUMBER, match.group(), pos, match.end())
     end = pos + 1
     # Take the whole run of number-like characters so that '1.5' or '12ab' is reported as one
     # bad number rather than as a number followed by confusing leftovers.
@@ -135,9 +146,16 @@ def _scan_number(source: Source, pos: int) -> Token:
         end += 1
     raw = text[pos:end]
     digits = raw[1:] if raw.startswith("-") else raw
+    if source.decimals:
+        raise source.error(f"invalid number {raw!r}", pos)
     if not digits or not set(digits) <= _DIGITS:
         raise source.error(f"invalid number {raw!r} (only whole numbers are allowed)", pos)
     return Token(Kind.NUMBER, raw, pos, end)
+
+
+def _glued(text: str, end: int) -> bool:
+    """A number directly followed by a letter, digit, '.' or '_' ("1.5x", "1.2.3") is malformed."""
+    return end < len(text) and (text[end].isalnum() or text[end] in "._")
 
 
 class Cursor:

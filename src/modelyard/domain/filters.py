@@ -147,7 +147,7 @@ def _with_defaults(order_bys: Sequence[OrderBy], defaults: Sequence[OrderBy]) ->
 
 
 @dataclass(frozen=True)
-class _Value:
+class Value:
     kind: Literal["string", "number", "list"]
     text: str  # the unquoted string or the number's digits; "" for lists
     items: tuple[str, ...]
@@ -155,20 +155,36 @@ class _Value:
 
 
 @dataclass(frozen=True)
-class _Clause:
-    kind: Literal["attribute", "tag"]
+class KeyPrefixes:
+    """The `prefix.key` forms of a grammar: prefix word -> clause kind, and how to say so."""
+
+    kinds: Mapping[str, str]
+    example: str  # "name or tags.<key>"
+    hint: str  # what to write instead of an unknown prefix
+
+
+REGISTRY_PREFIXES = KeyPrefixes(
+    kinds={"tag": "tag", "tags": "tag", "attribute": "attribute"},
+    example="name or tags.<key>",
+    hint="use tags.<key> (or tag.<key>) or attribute.<key>",
+)
+
+
+@dataclass(frozen=True)
+class Clause:
+    kind: str  # "attribute" or "tag" for the registry; run filters have more kinds
     key: str
     key_token: Token
     op: str
     op_token: Token
-    value: _Value
+    value: Value
 
 
 def _parse_filter(text: str | None, entity: _Entity) -> list[Comparison]:
     if text is None or not text.strip():
         return []
     cursor = Cursor(Source("filter", text))
-    return _not_prompts([_resolve(clause, entity, cursor) for clause in _parse_clauses(cursor)])
+    return _not_prompts([_resolve(clause, entity, cursor) for clause in parse_clauses(cursor)])
 
 
 def _not_prompts(comparisons: list[Comparison]) -> list[Comparison]:
@@ -184,47 +200,49 @@ def _not_prompts(comparisons: list[Comparison]) -> list[Comparison]:
     return [*rest, Comparison("tag_absent", PROMPT_TAG, "=", "true")]
 
 
-def _parse_clauses(cursor: Cursor) -> list[_Clause]:
-    clauses = [_parse_clause(cursor)]
+def parse_clauses(cursor: Cursor, prefixes: KeyPrefixes | None = None) -> list[Clause]:
+    """The clauses of a filter joined by AND; `prefixes` says which `prefix.key` forms exist."""
+    prefixes = prefixes or REGISTRY_PREFIXES
+    clauses = [_parse_clause(cursor, prefixes)]
     while True:
         token = cursor.take()
         if token.kind is Kind.END:
             return clauses
         if token.is_word("AND"):
-            clauses.append(_parse_clause(cursor))
+            clauses.append(_parse_clause(cursor, prefixes))
         elif token.is_word("OR"):
             raise cursor.error("OR is not supported; conditions can only be joined with AND", token)
         else:
             raise cursor.unexpected("AND or the end of the filter", token)
 
 
-def _parse_clause(cursor: Cursor) -> _Clause:
-    kind, key, key_token = _parse_key(cursor)
+def _parse_clause(cursor: Cursor, prefixes: KeyPrefixes) -> Clause:
+    kind, key, key_token = _parse_key(cursor, prefixes)
     op, op_token = _parse_operator(cursor)
-    return _Clause(kind, key, key_token, op, op_token, _parse_value(cursor))
+    return Clause(kind, key, key_token, op, op_token, _parse_value(cursor))
 
 
-def _parse_key(cursor: Cursor) -> tuple[Literal["attribute", "tag"], str, Token]:
+def _parse_key(cursor: Cursor, prefixes: KeyPrefixes) -> tuple[str, str, Token]:
     first = cursor.take()
     if first.kind is not Kind.WORD or first.is_word(*_KEYWORDS):
-        raise cursor.unexpected("a key such as name or tags.<key>", first)
+        raise cursor.unexpected(f"a key such as {prefixes.example}", first)
     part = cursor.take_dotted_tail(first)
     if part is None:
         return "attribute", first.value, first
-    if first.value not in ("tag", "tags", "attribute"):
-        raise cursor.error(
-            f"unknown prefix {first.value!r}; use tags.<key> (or tag.<key>) or attribute.<key>",
-            first,
-        )
+    kind = prefixes.kinds.get(first.value)
+    if kind is None:
+        raise cursor.error(f"unknown prefix {first.value!r}; {prefixes.hint}", first)
     parts = [part]
     while (more := cursor.take_dotted_tail(parts[-1])) is not None:
         parts.append(more)
     if len(parts) > 1 and any(p.kind is not Kind.WORD for p in parts):
-        raise cursor.error("a quoted key must be the whole key, e.g. tags.`a.b c`", parts[0])
+        raise cursor.error(
+            f"a quoted key must be the whole key, e.g. {first.value}.`a.b c`", parts[0]
+        )
     key = ".".join(p.value for p in parts)
     if not key:
         raise cursor.error("empty key", part)
-    return ("attribute" if first.value == "attribute" else "tag"), key, first
+    return kind, key, first
 
 
 def _parse_operator(cursor: Cursor) -> tuple[str, Token]:
@@ -241,14 +259,14 @@ def _parse_operator(cursor: Cursor) -> tuple[str, Token]:
     raise cursor.unexpected("an operator (=, !=, <, <=, >, >=, LIKE, ILIKE, IN, NOT IN)", token)
 
 
-def _parse_value(cursor: Cursor) -> _Value:
+def _parse_value(cursor: Cursor) -> Value:
     token = cursor.take()
     if token.kind is Kind.STRING:
-        return _Value("string", token.value, (), token)
+        return Value("string", token.value, (), token)
     if token.kind is Kind.NUMBER:
-        return _Value("number", token.value, (), token)
+        return Value("number", token.value, (), token)
     if token.kind is Kind.LPAREN:
-        return _Value("list", "", _parse_list(cursor, token), token)
+        return Value("list", "", _parse_list(cursor, token), token)
     raise cursor.unexpected("a quoted string, a number or a (list)", token)
 
 
@@ -270,7 +288,7 @@ def _parse_list(cursor: Cursor, opening: Token) -> tuple[str, ...]:
             raise cursor.unexpected("',' or ')' in the list", separator)
 
 
-def _resolve(clause: _Clause, entity: _Entity, cursor: Cursor) -> Comparison:
+def _resolve(clause: Clause, entity: _Entity, cursor: Cursor) -> Comparison:
     """Check a parsed clause against what `entity` allows and build its Comparison."""
     if clause.kind == "tag":
         label, allowed = f"tag {clause.key!r}", TAG_OPS
@@ -293,10 +311,10 @@ def _resolve(clause: _Clause, entity: _Entity, cursor: Cursor) -> Comparison:
         value: str | int | tuple[str, ...] = _integer(clause, cursor)
     else:
         value = _string_or_list(clause, label, cursor)
-    return Comparison(clause.kind, clause.key, clause.op, value)
+    return Comparison("tag" if clause.kind == "tag" else "attribute", clause.key, clause.op, value)
 
 
-def _integer(clause: _Clause, cursor: Cursor) -> int:
+def _integer(clause: Clause, cursor: Cursor) -> int:
     value = clause.value
     digits = value.text.removeprefix("-")
     # MLflow also accepts a quoted number here ("version_number = '3'").
@@ -308,7 +326,7 @@ def _integer(clause: _Clause, cursor: Cursor) -> int:
     return number
 
 
-def _string_or_list(clause: _Clause, label: str, cursor: Cursor) -> str | tuple[str, ...]:
+def _string_or_list(clause: Clause, label: str, cursor: Cursor) -> str | tuple[str, ...]:
     value = clause.value
     if clause.op in LIST_OPS:
         if value.kind != "list":
@@ -316,13 +334,13 @@ def _string_or_list(clause: _Clause, label: str, cursor: Cursor) -> str | tuple[
         return value.items
     if value.kind != "string":
         raise cursor.error(f"{label} needs a quoted string value", value.token)
-    if clause.op in PATTERN_OPS and _ends_with_escape(value.text):
+    if clause.op in PATTERN_OPS and ends_with_escape(value.text):
         # '\' escapes '%' and '_' in patterns; a trailing one is an error in PostgreSQL.
         raise cursor.error(r"pattern ends with an unpaired escape character '\'", value.token)
     return value.text
 
 
-def _ends_with_escape(pattern: str) -> bool:
+def ends_with_escape(pattern: str) -> bool:
     return (len(pattern) - len(pattern.rstrip("\\"))) % 2 == 1
 
 

@@ -29,6 +29,18 @@ class ModelVersion:
     model_id: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
     aliases: list[str] = field(default_factory=list)
+    # Where the version's own, immutable copy of its files is served from; None for an external
+    # reference, whose files modelyard does not keep.
+    storage_location: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VersionFile:
+    """One line of a version's manifest: a file, its size and sha256."""
+
+    path: str
+    size: int
+    sha256: str
 
 
 @dataclass(slots=True)

@@ -11,7 +11,9 @@ __all__ = ["UnitOfWork", "database_revision", "open_unit_of_work", "upgrade_data
 
 
 def open_unit_of_work(settings: Settings) -> UnitOfWork:
-    return UnitOfWork(create_engine(settings))
+    return UnitOfWork(
+        create_engine(settings), writer_timeout_s=settings.sqlite_busy_timeout_ms / 1000
+    )
 
 
 def upgrade_database(settings: Settings) -> str:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from modelyard.domain import filters, names, pagination, stages
-from modelyard.domain.registry import READY, ModelVersion, Page
-from modelyard.errors import NotFound
+from modelyard.artifacts.base import ArtifactStore
+from modelyard.domain import filters, names, pagination, sources, stages
+from modelyard.domain.registry import PENDING_REGISTRATION, READY, ModelVersion, Page
+from modelyard.errors import InvalidParameter, NotFound
+from modelyard.services import version_files
 from modelyard.services.common import model_row, now_ms, version_row
 from modelyard.store import registry, search, versions
 from modelyard.store.uow import UnitOfWork
@@ -23,7 +26,20 @@ def create_model_version(
     description: str | None = None,
     model_id: str | None = None,
     actor: str | None = None,
+    artifacts: ArtifactStore | None = None,
+    external_sources: Sequence[str] = (),
 ) -> ModelVersion:
+    """Register a new version of `name` from `source`.
+
+    A source in modelyard's artifact store (runs:/, models:/, mlflow-artifacts:/) has its files
+    copied into the version's own immutable storage: the version is PENDING_REGISTRATION while
+    they are copied, then READY, or FAILED_REGISTRATION with the reason. A source under one of
+    `external_sources` is kept as a reference, READY at once. Anything else is refused.
+
+    Raises:
+        InvalidParameter: bad input, or a source outside the store; nothing is written.
+        NotFound: the model, or the run, logged model or version the source names.
+    """
     name = names.validate_model_name(name)
     source = names.require(source, "source")
     names.check_text(source, "source", names.MAX_SOURCE_LENGTH)
@@ -32,11 +48,46 @@ def create_model_version(
     names.check_text(run_link, "run_link", names.MAX_RUN_LINK_LENGTH)
     names.check_text(description, "description", names.MAX_DESCRIPTION_LENGTH)
     names.check_text(model_id, "model_id", names.MAX_RUN_ID_LENGTH)
+    parsed = sources.parse_source(source, external_prefixes=external_sources)
+    draft = _Draft(name, source, tag_map, run_link or None, description, actor)
+    if isinstance(parsed, sources.ExternalReference):
+        return _insert_version(
+            uow, draft, status=READY, run_id=run_id or None, model_id=model_id or None
+        )[0]
+    if artifacts is None:
+        raise InvalidParameter("This server keeps no artifacts; register external sources only.")
+    with uow.read() as conn:
+        model_row(conn, name)
+        origin = version_files.resolve_origin(
+            conn, parsed, run_id=run_id or None, model_id=model_id or None
+        )
+    version_files.check_root(artifacts, origin)
+    _, version_pk = _insert_version(
+        uow, draft, status=PENDING_REGISTRATION, run_id=origin.run_id, model_id=origin.model_id
+    )
+    return version_files.finish_registration(uow, artifacts, version_pk=version_pk, origin=origin)
+
+
+@dataclass(frozen=True, slots=True)
+class _Draft:
+    """What the client asked for, validated; the lineage comes from the source."""
+
+    name: str
+    source: str
+    tags: dict[str, str]
+    run_link: str | None
+    description: str | None
+    actor: str | None
+
+
+def _insert_version(
+    uow: UnitOfWork, draft: _Draft, *, status: str, run_id: str | None, model_id: str | None
+) -> tuple[ModelVersion, int]:
     with uow.write() as conn:
         now = now_ms()
-        allocated = registry.allocate_version(conn, name, now)
+        allocated = registry.allocate_version(conn, draft.name, now)
         if allocated is None:
-            raise NotFound(f"Registered Model with name={name} not found")
+            raise NotFound(f"Registered Model with name={draft.name} not found")
         model_pk, number = allocated
         row = versions.insert_version(
             conn,
@@ -44,17 +95,17 @@ def create_model_version(
             version=number,
             creation_time=now,
             last_updated_time=now,
-            user_id=actor,
+            user_id=draft.actor,
             current_stage=stages.NONE,
-            description=description,
-            source=source,
-            run_id=run_id or None,
-            run_link=run_link or None,
-            status=READY,
-            logged_model_id=model_id or None,
+            description=draft.description,
+            source=draft.source,
+            run_id=run_id,
+            run_link=draft.run_link,
+            status=status,
+            logged_model_id=model_id,
         )
-        versions.set_version_tags(conn, row.id, tag_map)
-        return versions.to_version(row, name, tag_map, [])
+        versions.set_version_tags(conn, row.id, draft.tags)
+        return versions.to_version(row, draft.name, draft.tags, []), row.id
 
 
 def get_model_version(
@@ -151,7 +202,8 @@ def delete_model_version_tag(
 def get_model_version_download_uri(
     uow: UnitOfWork, *, name: str | None, version: str | int | None
 ) -> str:
-    return get_model_version(uow, name=name, version=version).source or ""
+    found = get_model_version(uow, name=name, version=version)
+    return found.storage_location or found.source or ""
 
 
 def search_model_versions(

@@ -67,8 +67,18 @@ def model_version_where(comparisons: Sequence[Comparison]) -> list[ColumnElement
 
 
 def model_version_order(order_bys: Sequence[OrderBy]) -> list[ColumnElement[Any]]:
-    """ORDER BY terms: the request (or MLflow's default), tie-breakers, then the version id."""
-    return _order(model_version_sort(order_bys), _VERSION_ORDER, model_versions)
+    """ORDER BY terms: the request (or MLflow's default), then the tie-breakers.
+
+    The sort always ends with name and version number, a unique key, so pages never overlap
+    without the row id. Leaving it out lets an index serve the whole order: the default one
+    (`last_updated_time DESC, version DESC` within a model) is a backward scan of the index on
+    (model_id, last_updated_time, version), where an `id ASC` after it would make SQLite sort
+    every row of the model in a temporary B-tree on each page.
+    """
+    sort = model_version_sort(order_bys)
+    if not {"name", "version_number"} <= {order.key for order in sort}:
+        raise ValueError("a model-version sort must end with name and version number")
+    return _order(sort, _VERSION_ORDER, None)
 
 
 def _condition(
@@ -128,13 +138,15 @@ def _compare(
 
 
 def _order(
-    order_bys: Sequence[OrderBy], columns: Mapping[str, ColumnElement[Any]], table: Table
+    order_bys: Sequence[OrderBy], columns: Mapping[str, ColumnElement[Any]], table: Table | None
 ) -> list[ColumnElement[Any]]:
+    """ORDER BY terms for `order_bys`, then `table`'s id (when given) as the last tie-breaker."""
     terms: list[ColumnElement[Any]] = []
     for order in order_bys:
         column = columns.get(order.key)
         if column is None:
             raise ValueError(f"no column for search order key {order.key!r}")
         terms.append(column.asc() if order.ascending else column.desc())
-    terms.append(table.c.id.asc())
+    if table is not None:
+        terms.append(table.c.id.asc())
     return terms

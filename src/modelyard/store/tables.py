@@ -76,6 +76,8 @@ model_versions = Table(
     Column("status", String(32), nullable=False),
     Column("status_message", Text, nullable=True),
     Column("logged_model_id", String(256), nullable=True),
+    # Where the version's own copy of its files is served from (None: an external reference).
+    Column("storage_location", Text, nullable=True),
     UniqueConstraint("model_id", "version"),
     Index(
         "ix_model_versions_model_id_current_stage_version", "model_id", "current_stage", "version"
@@ -120,3 +122,23 @@ registered_model_aliases = Table(
         index=True,
     ),
 )
+
+# A version's manifest: its files, fixed when it becomes READY. The bytes live in the artifact
+# store under their sha256 (content-addressed), so identical files are kept once.
+model_version_files = Table(
+    "model_version_files",
+    metadata,
+    Column(
+        "version_id",
+        Integer,
+        ForeignKey("model_versions.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("path", String(1024), primary_key=True),
+    Column("sha256", String(64), nullable=False, index=True),
+    Column("size", BigInteger, nullable=False),
+)
+
+# The tracking tables share `metadata`; importing them here means whoever loads the registry's
+# tables (Alembic's env.py, schema comparisons) sees the whole schema.
+from modelyard.store import tracking_tables as _tracking_tables  # noqa: E402, F401

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy import exc
@@ -12,6 +13,7 @@ from sqlalchemy.engine import Engine
 
 from modelyard.errors import AlreadyExists, Unavailable
 from modelyard.store.engine import WRITE_OPTION
+from modelyard.store.writer_lock import WriterLock
 
 _UNAVAILABLE_MARKERS = (
     "database is locked",
@@ -26,15 +28,20 @@ _UNAVAILABLE_MARKERS = (
 class UnitOfWork:
     """Hands out transactions on one engine.
 
-    SQLite allows one writer at a time. Threads of one process queue on a lock here rather than
-    in SQLite's busy handler, which polls with sleeps and would add milliseconds per write;
-    other processes still wait through `busy_timeout`.
+    SQLite allows one writer at a time. Writers queue before `BEGIN IMMEDIATE` rather than in
+    SQLite's busy handler, which polls with sleeps of up to 100 ms: the threads of one process
+    on a lock here, then the processes that share the database file on a `WriterLock` beside
+    it (bounded by `writer_timeout_s`, then 503).
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, writer_timeout_s: float = 30.0) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
-        self._local_writer = threading.Lock() if self.dialect == "sqlite" else None
+        # An embedded database answers in microseconds and never waits on a network, so a caller
+        # may run a call on its own thread (an event loop) instead of handing it to a pool.
+        self.embedded = self.dialect == "sqlite"
+        self._local_writer = threading.Lock() if self.embedded else None
+        self._writer_lock = _sqlite_writer_lock(engine, writer_timeout_s)
 
     @contextmanager
     def write(self) -> Iterator[sa.Connection]:
@@ -42,8 +49,18 @@ class UnitOfWork:
             with self._transaction(write=True) as conn:
                 yield conn
             return
-        with self._local_writer, self._transaction(write=True) as conn:
-            yield conn
+        with self._local_writer:
+            if self._writer_lock is None:
+                with self._transaction(write=True) as conn:
+                    yield conn
+                return
+            self._writer_lock.acquire()
+            try:
+                # Held until the COMMIT has returned.
+                with self._transaction(write=True) as conn:
+                    yield conn
+            finally:
+                self._writer_lock.release()
 
     @contextmanager
     def read(self) -> Iterator[sa.Connection]:
@@ -72,3 +89,15 @@ class UnitOfWork:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._writer_lock is not None:
+            self._writer_lock.close()
+
+
+def _sqlite_writer_lock(engine: Engine, timeout_s: float) -> WriterLock | None:
+    """The lock file beside a SQLite database file; none for other databases or in memory."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return None
+    if database.startswith("file:"):  # a URI filename: its memory and shared-cache modes too
+        return None
+    return WriterLock(Path(f"{database}-writer.lock"), timeout_s=timeout_s)

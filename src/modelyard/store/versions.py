@@ -6,7 +6,10 @@ request cost more than running them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import dataclasses
+import functools
+import operator
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,6 +35,7 @@ _VERSION_SELECT = sa.select(model_versions, rm.name.label("model_name")).join(
 _BY_MODEL_ID = _VERSION_SELECT.where(
     mv.model_id == bindparam("model_id"), mv.version == bindparam("version")
 )
+_BY_PK = _VERSION_SELECT.where(mv.id == bindparam("id"))
 _BY_NAME = _VERSION_SELECT.where(rm.name == bindparam("name"), mv.version == bindparam("version"))
 # Joined on the alias's model too, so the planner goes name -> (model_id, alias) -> version
 # instead of scanning the model's versions.
@@ -39,13 +43,30 @@ _BY_ALIAS = _VERSION_SELECT.join(
     registered_model_aliases, sa.and_(alias_t.version_id == mv.id, alias_t.model_id == rm.id)
 ).where(rm.name == bindparam("name"), alias_t.alias == bindparam("alias"))
 _NEWEST = _VERSION_SELECT.where(rm.name == bindparam("name")).order_by(mv.version.desc()).limit(1)
-_TAGS_OF = sa.select(tag_t.version_id, tag_t.key, tag_t.value).where(
-    tag_t.version_id.in_(bindparam("ids", expanding=True))
+
+
+def _labels_of(tag_version: ColumnElement[bool], alias_version: ColumnElement[bool]) -> Any:
+    """Versions' tags (kind 0: key, value) and aliases (kind 1: alias) in one statement, aliases
+    in name order: one round trip instead of two for every version read."""
+    tags = sa.select(
+        sa.literal_column("0").label("kind"),
+        tag_t.version_id,
+        tag_t.key.label("label"),
+        tag_t.value,
+    ).where(tag_version)
+    aliases = sa.select(sa.literal_column("1"), alias_t.version_id, alias_t.alias, sa.null()).where(
+        alias_version
+    )
+    return sa.union_all(tags, aliases).order_by(sa.column("kind"), sa.column("label"))
+
+
+# One version by its id (prebuilt `=`), or many (expanding `IN` lists, rendered per call).
+_LABELS_OF_ONE = _labels_of(
+    tag_t.version_id == bindparam("id"), alias_t.version_id == bindparam("id")
 )
-_ALIASES_OF = (
-    sa.select(alias_t.version_id, alias_t.alias)
-    .where(alias_t.version_id.in_(bindparam("ids", expanding=True)))
-    .order_by(alias_t.alias)
+_LABELS_OF_MANY = _labels_of(
+    tag_t.version_id.in_(bindparam("ids", expanding=True)),
+    alias_t.version_id.in_(bindparam("alias_ids", expanding=True)),
 )
 _INSERT = sa.insert(model_versions).returning(*model_versions.c)
 
@@ -56,6 +77,10 @@ def insert_version(conn: sa.Connection, **values: Any) -> sa.Row[Any]:
 
 def find_version(conn: sa.Connection, model_id: int, version: int) -> sa.Row[Any] | None:
     return conn.execute(_BY_MODEL_ID, {"model_id": model_id, "version": version}).first()
+
+
+def find_version_by_pk(conn: sa.Connection, version_id: int) -> sa.Row[Any]:
+    return conn.execute(_BY_PK, {"id": version_id}).one()
 
 
 def find_version_by_name(conn: sa.Connection, name: str, version: int) -> sa.Row[Any] | None:
@@ -161,6 +186,16 @@ def latest_per_stage(
     return result
 
 
+def search_statement(
+    *,
+    where: Sequence[ColumnElement[bool]],
+    order: Sequence[ColumnElement[Any]],
+    offset: int,
+    limit: int,
+) -> sa.Select[Any]:
+    return _VERSION_SELECT.where(*where).order_by(*order).offset(offset).limit(limit)
+
+
 def search_versions(
     conn: sa.Connection,
     *,
@@ -169,7 +204,7 @@ def search_versions(
     offset: int,
     limit: int,
 ) -> list[sa.Row[Any]]:
-    stmt = _VERSION_SELECT.where(*where).order_by(*order).offset(offset).limit(limit)
+    stmt = search_statement(where=where, order=order, offset=offset, limit=limit)
     return list(conn.execute(stmt))
 
 
@@ -187,31 +222,52 @@ def load_versions(conn: sa.Connection, rows: Iterable[sa.Row[Any]]) -> list[Mode
     ids = [r.id for r in rows]
     tags: dict[int, dict[str, str]] = {i: {} for i in ids}
     aliases: dict[int, list[str]] = {i: [] for i in ids}
-    for chunk in chunks(ids):
-        for version_id, key, value in conn.execute(_TAGS_OF, {"ids": chunk}):
-            tags[version_id][key] = value
-        for version_id, alias in conn.execute(_ALIASES_OF, {"ids": chunk}):
-            aliases[version_id].append(alias)
-    return [to_version(r, r.model_name, tags[r.id], aliases[r.id]) for r in rows]
+    if len(ids) == 1:
+        results = [conn.execute(_LABELS_OF_ONE, {"id": ids[0]})]
+    else:
+        results = [
+            conn.execute(_LABELS_OF_MANY, {"ids": chunk, "alias_ids": chunk})
+            for chunk in chunks(ids)
+        ]
+    for result in results:
+        for kind, version_id, label, value in result:
+            if kind == 0:
+                tags[version_id][label] = value
+            else:
+                aliases[version_id].append(label)
+    pick = _row_fields(rows[0]._fields)  # every row of one result has the same columns
+    return [_version(pick(r), r.model_name, tags[r.id], aliases[r.id]) for r in rows]
 
 
 def to_version(
     row: sa.Row[Any], name: str, tags: dict[str, str], aliases: list[str]
 ) -> ModelVersion:
+    return _version(_row_fields(row._fields)(row), name, tags, aliases)
+
+
+# ModelVersion's fields that come from a model_versions row, and the columns named otherwise.
+# Fields are read by position: reading a Row's attributes by name costs ~0.3 µs each, most of
+# a page of 200 versions' time.
+_COLUMN_OF_FIELD = {
+    "creation_timestamp": "creation_time",
+    "last_updated_timestamp": "last_updated_time",
+    "model_id": "logged_model_id",
+}
+_ROW_FIELDS = tuple(
+    f.name for f in dataclasses.fields(ModelVersion) if f.name not in ("name", "tags", "aliases")
+)
+
+
+@functools.lru_cache(maxsize=16)
+def _row_fields(columns: tuple[str, ...]) -> Callable[[sa.Row[Any]], tuple[Any, ...]]:
+    """Picks the values of `_ROW_FIELDS`, in that order, from rows with these columns."""
+    position = {column: i for i, column in enumerate(columns)}
+    return operator.itemgetter(*(position[_COLUMN_OF_FIELD.get(f, f)] for f in _ROW_FIELDS))
+
+
+def _version(
+    values: tuple[Any, ...], name: str, tags: dict[str, str], aliases: list[str]
+) -> ModelVersion:
     return ModelVersion(
-        name=name,
-        version=row.version,
-        creation_timestamp=row.creation_time,
-        last_updated_timestamp=row.last_updated_time,
-        current_stage=row.current_stage,
-        status=row.status,
-        user_id=row.user_id,
-        description=row.description,
-        source=row.source,
-        run_id=row.run_id,
-        run_link=row.run_link,
-        status_message=row.status_message,
-        model_id=row.logged_model_id,
-        tags=tags,
-        aliases=aliases,
+        name=name, tags=tags, aliases=aliases, **dict(zip(_ROW_FIELDS, values, strict=True))
     )

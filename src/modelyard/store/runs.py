@@ -1,0 +1,223 @@
+"""Repository of runs with their params, tags and metrics: rows in, domain objects out."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from modelyard.domain.tracking import Metric, Run, RunInfo
+from modelyard.store import run_io
+from modelyard.store.tracking_tables import latest_metrics, metrics, params, run_tags, runs
+
+r_ = runs.c
+
+
+def find_run(conn: sa.Connection, run_id: str, *, for_update: bool = False) -> sa.Row[Any] | None:
+    stmt = sa.select(runs).where(r_.run_id == run_id)
+    return conn.execute(stmt.with_for_update() if for_update else stmt).first()
+
+
+def insert_run(conn: sa.Connection, **values: Any) -> None:
+    conn.execute(sa.insert(runs).values(**values))
+
+
+def update_run(conn: sa.Connection, run_id: str, **values: Any) -> None:
+    conn.execute(sa.update(runs).where(r_.run_id == run_id).values(**values))
+
+
+def mark_experiment_runs(conn: sa.Connection, experiment_id: int, stage: str) -> None:
+    """Deleting or restoring an experiment does the same to its runs, as in MLflow."""
+    conn.execute(
+        sa.update(runs).where(r_.experiment_id == experiment_id).values(lifecycle_stage=stage)
+    )
+
+
+# --- tags and params ---------------------------------------------------------------------------
+
+
+def set_tags(conn: sa.Connection, run_id: str, tags: dict[str, str]) -> None:
+    if not tags:
+        return
+    t = run_tags.c
+    conn.execute(sa.delete(run_tags).where(t.run_id == run_id, t.key.in_(list(tags))))
+    conn.execute(
+        sa.insert(run_tags), [{"run_id": run_id, "key": k, "value": v} for k, v in tags.items()]
+    )
+
+
+def tags_of(conn: sa.Connection, run_id: str) -> dict[str, str]:
+    t = run_tags.c
+    return {
+        r.key: r.value for r in conn.execute(sa.select(t.key, t.value).where(t.run_id == run_id))
+    }
+
+
+def delete_tag(conn: sa.Connection, run_id: str, key: str) -> bool:
+    t = run_tags.c
+    return bool(conn.execute(sa.delete(run_tags).where(t.run_id == run_id, t.key == key)).rowcount)
+
+
+def existing_params(conn: sa.Connection, run_id: str, keys: Sequence[str]) -> dict[str, str]:
+    p = params.c
+    rows = conn.execute(sa.select(p.key, p.value).where(p.run_id == run_id, p.key.in_(keys)))
+    return {row.key: row.value for row in rows}
+
+
+def insert_params(conn: sa.Connection, run_id: str, values: dict[str, str]) -> None:
+    if values:
+        conn.execute(
+            sa.insert(params), [{"run_id": run_id, "key": k, "value": v} for k, v in values.items()]
+        )
+
+
+# --- metrics -----------------------------------------------------------------------------------
+
+
+def _stored(value: float) -> tuple[float, bool]:
+    # SQLite turns NaN into NULL; store 0 and a flag, as MLflow does.
+    return (0.0, True) if math.isnan(value) else (value, False)
+
+
+def _rank(step: int, timestamp: int, value: float, is_nan: bool) -> tuple[int, int, float]:
+    """MLflow's "latest": highest step, then newest timestamp, then largest value (NaN least)."""
+    return (step, timestamp, -math.inf if is_nan else value)
+
+
+def log_metrics(conn: sa.Connection, run_id: str, batch: Sequence[Metric]) -> None:
+    """Append to the history and move `latest_metrics` forward where the batch is newer."""
+    if not batch:
+        return
+    history = []
+    best: dict[str, tuple[tuple[int, int, float], dict[str, Any]]] = {}
+    for m in batch:
+        value, is_nan = _stored(m.value)
+        row = {
+            "run_id": run_id,
+            "key": m.key,
+            "value": value,
+            "is_nan": is_nan,
+            "timestamp": m.timestamp,
+            "step": m.step,
+        }
+        history.append(
+            {
+                **row,
+                "model_id": m.model_id,
+                "dataset_name": m.dataset_name,
+                "dataset_digest": m.dataset_digest,
+            }
+        )
+        rank = _rank(m.step, m.timestamp, value, is_nan)
+        if m.key not in best or rank > best[m.key][0]:
+            best[m.key] = (rank, row)
+    conn.execute(sa.insert(metrics), history)
+    lm = latest_metrics.c
+    current = {
+        row.key: _rank(row.step, row.timestamp, row.value, row.is_nan)
+        for row in conn.execute(
+            sa.select(latest_metrics).where(lm.run_id == run_id, lm.key.in_(list(best)))
+        )
+    }
+    inserts = [row for key, (_, row) in best.items() if key not in current]
+    if inserts:
+        conn.execute(sa.insert(latest_metrics), inserts)
+    for key, (rank, row) in best.items():
+        if key in current and rank > current[key]:
+            conn.execute(
+                sa.update(latest_metrics)
+                .where(lm.run_id == run_id, lm.key == key)
+                .values(
+                    value=row["value"],
+                    is_nan=row["is_nan"],
+                    timestamp=row["timestamp"],
+                    step=row["step"],
+                )
+            )
+
+
+def _metric(row: Any, run_id: str | None = None) -> Metric:
+    return Metric(
+        key=row.key,
+        value=math.nan if row.is_nan else float(row.value),
+        timestamp=row.timestamp,
+        step=row.step,
+        run_id=run_id,
+        model_id=getattr(row, "model_id", None),
+        dataset_name=getattr(row, "dataset_name", None),
+        dataset_digest=getattr(row, "dataset_digest", None),
+    )
+
+
+def metric_history(
+    conn: sa.Connection, run_id: str, key: str, *, offset: int, limit: int
+) -> list[Metric]:
+    m = metrics.c
+    stmt = (
+        sa.select(metrics)
+        .where(m.run_id == run_id, m.key == key)
+        .order_by(m.step, m.timestamp, m.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return [_metric(row, run_id) for row in conn.execute(stmt)]
+
+
+def metric_history_bulk(
+    conn: sa.Connection,
+    run_ids: Sequence[str],
+    key: str,
+    *,
+    start_step: int | None,
+    end_step: int | None,
+    limit: int,
+) -> list[Metric]:
+    m = metrics.c
+    conditions = [m.run_id.in_(list(run_ids)), m.key == key]
+    if start_step is not None:
+        conditions.append(m.step >= start_step)
+    if end_step is not None:
+        conditions.append(m.step <= end_step)
+    stmt = sa.select(metrics).where(*conditions).order_by(m.run_id, m.step, m.timestamp, m.id)
+    return [_metric(row, row.run_id) for row in conn.execute(stmt.limit(limit))]
+
+
+# --- loading -----------------------------------------------------------------------------------
+
+
+def info(row: Any) -> RunInfo:
+    return RunInfo(
+        run_id=row.run_id,
+        experiment_id=str(row.experiment_id),
+        run_name=row.name,
+        user_id=row.user_id,
+        status=row.status,
+        start_time=row.start_time,
+        end_time=row.end_time,
+        artifact_uri=row.artifact_uri,
+        lifecycle_stage=row.lifecycle_stage,
+    )
+
+
+def load_runs(conn: sa.Connection, rows: Sequence[sa.Row[Any]]) -> list[Run]:
+    """Full runs (latest metrics, params, tags, inputs, outputs), one query per part."""
+    if not rows:
+        return []
+    ids = [row.run_id for row in rows]
+    loaded = {row.run_id: Run(info=info(row)) for row in rows}
+    for m in conn.execute(
+        sa.select(latest_metrics)
+        .where(latest_metrics.c.run_id.in_(ids))
+        .order_by(latest_metrics.c.key)
+    ):
+        loaded[m.run_id].metrics.append(_metric(m, m.run_id))
+    for p in conn.execute(sa.select(params).where(params.c.run_id.in_(ids)).order_by(params.c.key)):
+        loaded[p.run_id].params[p.key] = p.value
+    for t in conn.execute(
+        sa.select(run_tags).where(run_tags.c.run_id.in_(ids)).order_by(run_tags.c.key)
+    ):
+        loaded[t.run_id].tags[t.key] = t.value
+    run_io.load_inputs_outputs(conn, loaded)
+    return [loaded[i] for i in ids]
