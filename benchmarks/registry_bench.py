@@ -47,8 +47,11 @@ CONCURRENCIES = (1, 8)
 LOOKUP_MODEL = "bench-lookup"  # holds --versions versions: lookups and paging
 CREATE_MODEL = "bench-create"  # the create benchmark adds its versions here
 ALIAS = "champion"
-# Not a local path: MLflow checks local sources against a run's artifact folder.
+# Not a local path: MLflow checks local sources against a run's artifact folder. Both servers
+# keep it as a reference, without copying files: MLflow always does, modelyard for the prefixes
+# its operator allows (--external-sources), so the create benchmark times the same work.
 SOURCE = "s3://bench-bucket/models/bench"
+EXTERNAL_PREFIX = "s3://bench-bucket/"
 PAGE_SIZE = 200
 SEED_PROCESSES = 4
 STARTUP_TIMEOUT_S = 180
@@ -112,7 +115,15 @@ def tool(name: str) -> str:
 def server_command(name: str, port: int, workers: int, data_dir: Path) -> list[str]:
     common = ["--host", HOST, "--port", str(port), "--workers", str(workers)]
     if name == "modelyard":
-        return [tool("modelyard"), "server", *common, "--data-dir", str(data_dir)]
+        return [
+            tool("modelyard"),
+            "server",
+            *common,
+            "--data-dir",
+            str(data_dir),
+            "--external-sources",
+            EXTERNAL_PREFIX,
+        ]
     return [
         tool("mlflow"),
         "server",

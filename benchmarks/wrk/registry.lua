@@ -1,4 +1,4 @@
--- Request shapes for benchmarks/registry_bench.py.
+-- Request shapes for benchmarks/registry_bench.py and benchmarks/tracking_bench.py.
 --
 -- The Python driver knows the REST API and builds every path and body; this script only
 -- turns them into requests, so the same script loads modelyard and MLflow alike.
@@ -7,6 +7,9 @@
 --   numbered PREFIX N             PREFIX .. random integer in 1..N (get a random version)
 --   cycle    FILE                 the paths in FILE, one a line, in order, round and round
 --                                 (paging: each thread starts at another page)
+--   template METHOD PATH FILE     the JSON bodies in FILE, one a line, round and round, each
+--                                 `{n}` replaced by a number no other request of any run of
+--                                 wrk in the next days gets (log-batch: new metric steps)
 -- At the end it prints one line `BENCH_RESULT {json}` for the driver to parse.
 
 local thread_count = 0
@@ -16,7 +19,7 @@ function setup(thread)
   thread:set("thread_id", thread_count)
 end
 
-local mode, prefix, count, paths, position
+local mode, prefix, count, paths, position, method, path, sent
 
 local function read_lines(file)
   local lines = {}
@@ -45,6 +48,11 @@ function init(args)
   elseif mode == "cycle" then
     paths = read_lines(args[2])
     position = (thread_id * 7) % #paths
+  elseif mode == "template" then
+    method, path, paths = args[2], args[3], read_lines(args[4])
+    position = (thread_id * 7) % #paths
+    -- Seconds of the clock times 10^7: later runs of wrk start above this one's numbers.
+    sent = (os.time() % 1000000) * 10000000
   else
     error("unknown mode " .. tostring(mode))
   end
@@ -55,6 +63,11 @@ function request()
     return fixed_request
   elseif mode == "numbered" then
     return wrk.format("GET", prefix .. math.random(1, count))
+  elseif mode == "template" then
+    position = position % #paths + 1
+    sent = sent + 16
+    local body = paths[position]:gsub("{n}", string.format("%d", sent + thread_id))
+    return wrk.format(method, path, {["Content-Type"] = "application/json"}, body)
   end
   position = position % #paths + 1
   return wrk.format("GET", paths[position])

@@ -63,6 +63,12 @@ class Settings(BaseSettings):
     )
     log_level: str = Field("info", description="Log level: debug, info, warning, error.")
     access_log: bool = Field(False, description="Log every HTTP request (costs throughput).")
+    approval_ttl_hours: float = Field(
+        168.0,
+        gt=0,
+        le=24 * 365,
+        description="How long an approval request stays open before it expires (hours).",
+    )
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -11,7 +11,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from modelyard.api.mlflow import logged_models as logged_model_routes
-from modelyard.api.mlflow import tracking_experiments, tracking_runs
+from modelyard.api.mlflow import run_artifacts, tracking_experiments, tracking_runs
 from modelyard.config import Settings
 from tests.api import test_bad_input as sweep
 from tests.api.test_bad_input import API, Endpoint, _ep
@@ -133,6 +133,19 @@ def _bad(kind: str, *, get: bool) -> list[tuple[str, Any]]:  # noqa: C901 - one 
         return _strings([(f"{limit + 1} chars", "d" * (limit + 1)), *nul], get=get)
     if kind == "metric_model_id":
         return _strings([("not an id", "model-1"), ("uppercase", "M-" + "0" * 32), *nul], get=get)
+    if kind == "artifact_path":  # the forms of test_artifact_safety.py, as a query string carries
+        return [
+            ("parent", "../x"),
+            ("parent deep", "dir/../../x"),
+            ("absolute", "/etc"),
+            ("encoded parent", "%2e%2e/x"),
+            ("encoded slash", "..%2fx"),
+            ("backslash", "..\\x"),
+            ("empty segment", "a//b"),
+            ("reserved", ".modelyard/blobs"),
+            ("4097 chars", "p" * 4097),
+            *nul,
+        ]
     if kind == "tags":  # MLflow's tracking keys may contain ':' (registry tag keys may not)
         values = [v for v in sweep._tags() if v[0] != "colon in key"]
         return [*values, ("semicolon in key", [{"key": "a;b", "value": "v"}])]
@@ -381,6 +394,27 @@ def endpoints(exp: str, run: str, model: str) -> tuple[Endpoint, ...]:
         _ep("PATCH", lm + "/tags", {"tags": [{"key": "k", "value": "v"}]}, {"tags": "tags"}),
         _ep("POST", lm + "/params", {"params": [{"key": "p", "value": "v"}]}, {"params": "params"}),
         _ep("GET", lm, {}, {}, extra=(("allow_deleted not a bool", {"allow_deleted": "maybe"}),)),
+        _ep(
+            "GET",
+            "/artifacts/list",
+            {**r, "path": "dir"},
+            {"run_id": "run_id", "path": "artifact_path"},
+            ("run_id",),
+        ),
+        _ep(
+            "GET",
+            lm + "/artifacts/directories",
+            {"artifact_directory_path": "dir"},
+            {"artifact_directory_path": "artifact_path"},
+        ),
+        _ep(
+            "POST",
+            "/experiments/search-datasets",
+            {"experiment_ids": [exp]},
+            {"experiment_ids": "experiment_ids"},
+            ("experiment_ids",),
+            extra=(("21 experiments", {"experiment_ids": [str(i) for i in range(21)]}),),
+        ),
     )
 
 
@@ -437,6 +471,7 @@ def test_every_tracking_route_has_a_sweep() -> None:
             tracking_experiments.router,
             tracking_runs.router,
             logged_model_routes.router,
+            run_artifacts.router,
         )
         for route in router.routes
         if isinstance(route, APIRoute)

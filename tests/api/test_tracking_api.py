@@ -162,7 +162,6 @@ def test_logged_model_routes(client: TestClient) -> None:
         ("POST", "/gateway/secrets/create"),
         ("POST", "/prompt-optimization/jobs"),
         ("GET", "/review-queues/list"),
-        ("GET", "/logged-models/m-" + "0" * 32 + "/artifacts/directories"),
     ],
 )
 def test_genai_endpoints_answer_endpoint_not_found(

@@ -11,8 +11,11 @@ from __future__ import annotations
 import math
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
+import httpx
 import mlflow
+import mlflow.artifacts
 import numpy as np
 import pandas as pd
 import pytest
@@ -222,3 +225,51 @@ def test_sklearn_log_model_creates_a_ready_logged_model(
     assert [m.model_id for m in found] == [info.model_id]
     loaded = mlflow.pyfunc.load_model(f"models:/{info.model_id}")
     assert list(loaded.predict(x)) == [0, 0, 1, 1]
+
+
+def test_run_artifacts_are_listed_and_downloaded(
+    client: MlflowClient, server: LiveServer, experiment_name: str, tmp_path: Path
+) -> None:
+    """`mlflow.log_artifact`, then the client's listing and download by run id; and the server's
+    own listing by run id (`artifacts/list`, what the UI calls) agrees with the client's."""
+    mlflow.set_experiment(experiment_name)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("hello")
+    with mlflow.start_run() as run:
+        mlflow.log_artifact(str(notes))
+        mlflow.log_artifact(str(notes), artifact_path="docs/2025")
+    run_id = run.info.run_id
+
+    listed = [(f.path, f.is_dir, f.file_size) for f in client.list_artifacts(run_id)]
+    assert listed == [("docs", True, None), ("notes.txt", False, 5)]
+    assert [f.path for f in client.list_artifacts(run_id, "docs")] == ["docs/2025"]
+
+    out = tmp_path / "out"
+    out.mkdir()
+    got = mlflow.artifacts.download_artifacts(
+        run_id=run_id, artifact_path="docs/2025/notes.txt", dst_path=str(out)
+    )
+    assert Path(got).read_text() == "hello"
+    folder = mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path="docs")
+    assert (Path(folder) / "2025" / "notes.txt").read_text() == "hello"
+
+    served = httpx.get(
+        f"{server.url}/api/2.0/mlflow/artifacts/list", params={"run_id": run_id}
+    ).json()
+    assert served["root_uri"] == run.info.artifact_uri
+    assert [(f["path"], f["is_dir"], f.get("file_size")) for f in served["files"]] == listed
+
+
+def test_logged_model_artifacts_are_listed_by_model_id(
+    client: MlflowClient, server: LiveServer, experiment_name: str
+) -> None:
+    x = np.array([[0.0], [1.0]])
+    mlflow.set_experiment(experiment_name)
+    with mlflow.start_run():
+        info = mlflow.sklearn.log_model(LogisticRegression().fit(x, [0, 1]), name="model")
+    by_client = sorted(f.path for f in client.list_logged_model_artifacts(info.model_id))
+    assert "MLmodel" in by_client
+    served = httpx.get(
+        f"{server.url}/api/2.0/mlflow/logged-models/{info.model_id}/artifacts/directories"
+    ).json()
+    assert sorted(f["path"] for f in served["files"]) == by_client

@@ -43,6 +43,8 @@ def server(
 @pytest.fixture
 def client(server: LiveServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[MlflowClient]:
     monkeypatch.setenv("MLFLOW_TRACKING_URI", server.url)
+    # set_experiment leaves the experiment id in the environment: restored after the test.
+    monkeypatch.delenv("MLFLOW_EXPERIMENT_ID", raising=False)
     mlflow.set_tracking_uri(server.url)
     yield MlflowClient(server.url)
     mlflow.set_tracking_uri(None)

@@ -139,7 +139,10 @@ def test_delete_registered_model_takes_everything_of_it_and_nothing_else(
 
     registry.delete_registered_model(uow, name="gone")
 
-    assert snapshot(uow) == kept
+    audit_tables = {"audit_events", "audit_chain_head"}  # the audit trail keeps every change
+    assert {t: r for t, r in snapshot(uow).items() if t not in audit_tables} == {
+        t: r for t, r in kept.items() if t not in audit_tables
+    }
     with pytest.raises(NotFound, match="name=gone not found"):
         registry.get_registered_model(uow, name="gone")
     with nothing_written(uow), pytest.raises(NotFound, match="name=gone not found"):

@@ -13,6 +13,11 @@ from modelyard.api.errors import install_error_handlers
 from modelyard.api.mlflow import artifacts as mlflow_artifacts
 from modelyard.api.mlflow import registry as mlflow_registry
 from modelyard.api.mlflow import tracking as mlflow_tracking
+from modelyard.api.request_id import RequestIdMiddleware
+from modelyard.api.v1 import approvals as v1_approvals
+from modelyard.api.v1 import audit as v1_audit
+from modelyard.api.v1 import history as v1_history
+from modelyard.api.v1 import policies as v1_policies
 from modelyard.config import Settings
 from modelyard.errors import EndpointNotFound
 from modelyard.services.artifacts import open_store
@@ -41,6 +46,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.uow = uow
     app.state.artifacts = artifact_store
     install_error_handlers(app)
+    app.add_middleware(RequestIdMiddleware)
     # The registry's routes come first, and flat: the requests clients send most find their
     # route in the fewest matches (FastAPI matches an included router's routes twice).
     for prefix in MLFLOW_PREFIXES:
@@ -51,6 +57,11 @@ def create_app(settings: Settings) -> FastAPI:
     for prefix in MLFLOW_PREFIXES:
         app.include_router(mlflow_tracking.router, prefix=prefix, tags=["mlflow"])
         app.include_router(_unknown_endpoints(), prefix=prefix, include_in_schema=False)
+
+    app.include_router(v1_audit.router, prefix="/api/v1")
+    app.include_router(v1_history.router, prefix="/api/v1")
+    app.include_router(v1_policies.router, prefix="/api/v1")
+    app.include_router(v1_approvals.router, prefix="/api/v1")
 
     @app.get("/health", tags=["system"])
     def health() -> dict[str, str]:

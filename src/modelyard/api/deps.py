@@ -9,6 +9,8 @@ from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from modelyard.config import Settings
+from modelyard.domain import names
+from modelyard.domain.events import Actor
 from modelyard.services.artifacts import ArtifactStore
 from modelyard.services.system import UnitOfWork
 
@@ -16,11 +18,26 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 
-# `async def`: FastAPI runs a plain `def` dependency on its thread pool, a hop for reading one
-# attribute.
-async def _uow(request: Request) -> UnitOfWork:
+def uow_of(request: Request) -> UnitOfWork:
     uow: UnitOfWork = request.app.state.uow
     return uow
+
+
+def artifacts_of(request: Request) -> ArtifactStore:
+    store: ArtifactStore = request.app.state.artifacts
+    return store
+
+
+def settings_of(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+# The same as dependencies, `async def`: FastAPI runs a plain `def` dependency on its thread
+# pool, a hop for reading one attribute. (The hot registry routes call the functions above
+# themselves: cheaper than any dependency.)
+async def _uow(request: Request) -> UnitOfWork:
+    return uow_of(request)
 
 
 UowDep = Annotated[UnitOfWork, Depends(_uow)]
@@ -46,16 +63,44 @@ async def run_service(
 
 
 async def _artifacts(request: Request) -> ArtifactStore:
-    store: ArtifactStore = request.app.state.artifacts
-    return store
+    return artifacts_of(request)
 
 
 ArtifactsDep = Annotated[ArtifactStore, Depends(_artifacts)]
 
 
 async def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+    return settings_of(request)
 
 
 SettingsDep = Annotated[Settings, Depends(_settings)]
+
+
+# Until access control lands (issue #5), the actor of a change is whoever the request says it is:
+# this header, which the modelyard CLI and SDK send with the local user name. Requests without it
+# (the mlflow client) are recorded as "anonymous".
+ACTOR_HEADER = "X-Modelyard-User"
+ANONYMOUS = "anonymous"
+
+
+async def _actor(request: Request) -> str:
+    return names.actor_name(request.headers.get(ACTOR_HEADER), default=ANONYMOUS)
+
+
+ActorDep = Annotated[str, Depends(_actor)]
+
+
+def actor_of(request: Request) -> Actor:
+    """Who acts (the header above) and the request id (api/request_id.py), for audit events."""
+    return Actor(
+        name=names.actor_name(request.headers.get(ACTOR_HEADER), default=ANONYMOUS),
+        request_id=request.scope.get("state", {}).get("request_id"),
+    )
+
+
+async def _context(request: Request) -> Actor:
+    return actor_of(request)
+
+
+# The actor and request id of a change, as services take them (`actor=`).
+ContextDep = Annotated[Actor, Depends(_context)]

@@ -13,6 +13,10 @@ from typing import Annotated, Any
 import typer
 
 from modelyard import __version__
+from modelyard.cli import approvals as cli_approvals
+from modelyard.cli import audit as cli_audit
+from modelyard.cli import policy as cli_policy
+from modelyard.cli import promote as cli_promote
 
 app = typer.Typer(
     name="modelyard",
@@ -23,6 +27,12 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Manage the metadata database.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(cli_audit.audit_app, name="audit")
+app.command()(cli_audit.history)
+app.command()(cli_audit.rollback)
+app.add_typer(cli_policy.policy_app, name="policy")
+app.command()(cli_promote.promote)
+app.add_typer(cli_approvals.approvals_app, name="approvals")
 
 DatabaseUrl = Annotated[
     str | None,

@@ -117,3 +117,13 @@ def parse_version(version: str | int | None) -> int:
 def _resolves_elsewhere(name: str) -> bool:
     norm = posixpath.normpath(name)
     return norm != name or norm == "." or norm.startswith(("..", "/"))
+
+
+def actor_name(value: str | None, *, default: str) -> str:
+    """The name a request gives for who acts: short plain text, or `default` when absent."""
+    if value is None or value.strip() == "":
+        return default
+    check_length(value, "actor", MAX_MODEL_NAME_LENGTH)
+    if _CONTROL.search(value):
+        raise InvalidParameter("The actor name contains a control character.")
+    return value.strip()

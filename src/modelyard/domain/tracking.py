@@ -18,6 +18,8 @@ LOGGED_MODEL_STATUSES = ("PENDING", "READY", "FAILED")
 RUN_NAME_TAG = "mlflow.runName"
 # MLflow 2's record of the models a run logged: a JSON list of MLmodel summaries.
 MODEL_HISTORY_TAG = "mlflow.log-model.history"
+# The input tag that says what a run used a dataset for ("training", "eval"...).
+DATASET_CONTEXT_TAG = "mlflow.data.context"
 
 # Artifacts go through the server's mlflow-artifacts proxy, as with `mlflow server`'s default
 # (--serve-artifacts): clients upload to these URIs and the server maps them to its store.
@@ -67,6 +69,16 @@ class Dataset:
     source: str
     schema: str | None = None
     profile: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetSummary:
+    """A dataset some run of an experiment used, in one context ("training", "eval"...)."""
+
+    experiment_id: str
+    name: str
+    digest: str
+    context: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

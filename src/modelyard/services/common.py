@@ -7,12 +7,19 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from modelyard.domain.events import ANONYMOUS, ActorLike, as_actor
 from modelyard.errors import NotFound
 from modelyard.store import registry, versions
 
 
 def now_ms() -> int:
     return int(time.time() * 1000)
+
+
+def user_id_of(actor: ActorLike) -> str | None:
+    """The `user_id` stored on what an actor creates; none for an anonymous one (as MLflow)."""
+    name = as_actor(actor).name
+    return None if name == ANONYMOUS else name
 
 
 def model_row(conn: sa.Connection, name: str, *, for_update: bool = False) -> sa.Row[Any]:

@@ -8,9 +8,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from modelyard.domain import pagination, run_filters, tracking_rules
+from modelyard.domain.events import EXPERIMENT, ActorLike, Target
 from modelyard.domain.registry import Page
 from modelyard.domain.tracking import ACTIVE, DEFAULT_EXPERIMENT_ID, DELETED, Experiment
 from modelyard.errors import AlreadyExists, InvalidParameter, NotFound
+from modelyard.services import audit
 from modelyard.services.common import now_ms
 from modelyard.store import experiments, runs, tracking_search
 from modelyard.store.uow import UnitOfWork
@@ -39,6 +41,7 @@ def create_experiment(
     name: str | None,
     artifact_location: str | None = None,
     tags: list[tuple[str | None, str | None]] | None = None,
+    actor: ActorLike = None,
 ) -> str:
     """Create an experiment; returns its id (a string of digits, as on the wire)."""
     name = tracking_rules.experiment_name(name)
@@ -53,6 +56,13 @@ def create_experiment(
             conn, name=name, artifact_location=location, now=now_ms()
         )
         experiments.set_experiment_tags(conn, new_id, tag_map)
+        audit.record(
+            conn,
+            actor,
+            "experiment.create",
+            Target(EXPERIMENT, str(new_id)),
+            after={"name": name, "artifact_location": location, "tags": tag_map},
+        )
         return str(new_id)
 
 
@@ -98,7 +108,9 @@ def search_experiments(
     return Page(items=found, next_page_token=token)
 
 
-def rename_experiment(uow: UnitOfWork, *, experiment_id: str | None, new_name: str | None) -> None:
+def rename_experiment(
+    uow: UnitOfWork, *, experiment_id: str | None, new_name: str | None, actor: ActorLike = None
+) -> None:
     number = tracking_rules.experiment_id(experiment_id)
     new_name = tracking_rules.experiment_name(new_name, "new_name")
     with uow.write() as conn:
@@ -109,43 +121,85 @@ def rename_experiment(uow: UnitOfWork, *, experiment_id: str | None, new_name: s
         if other is not None and other.id != number:
             raise AlreadyExists(f"Experiment(name={new_name}) already exists.")
         experiments.update_experiment(conn, number, name=new_name, last_update_time=now_ms())
+        audit.record(
+            conn,
+            actor,
+            "experiment.rename",
+            Target(EXPERIMENT, str(number)),
+            before={"name": row.name},
+            after={"name": new_name},
+        )
 
 
-def delete_experiment(uow: UnitOfWork, *, experiment_id: str | None) -> None:
+def delete_experiment(
+    uow: UnitOfWork, *, experiment_id: str | None, actor: ActorLike = None
+) -> None:
     """Mark the experiment and its runs deleted (they can be restored)."""
     number = tracking_rules.experiment_id(experiment_id)
     if str(number) == DEFAULT_EXPERIMENT_ID:
         raise InvalidParameter("Cannot delete the default experiment '0'.")
-    _set_stage(uow, number, DELETED)
+    _set_stage(uow, number, DELETED, actor, "experiment.delete")
 
 
-def restore_experiment(uow: UnitOfWork, *, experiment_id: str | None) -> None:
-    _set_stage(uow, tracking_rules.experiment_id(experiment_id), ACTIVE)
+def restore_experiment(
+    uow: UnitOfWork, *, experiment_id: str | None, actor: ActorLike = None
+) -> None:
+    number = tracking_rules.experiment_id(experiment_id)
+    _set_stage(uow, number, ACTIVE, actor, "experiment.restore")
 
 
-def _set_stage(uow: UnitOfWork, number: int, stage: str) -> None:
+def _set_stage(uow: UnitOfWork, number: int, stage: str, actor: ActorLike, action: str) -> None:
     with uow.write() as conn:
-        experiment_row(conn, number, for_update=True)
+        row = experiment_row(conn, number, for_update=True)
         experiments.update_experiment(
             conn, number, lifecycle_stage=stage, last_update_time=now_ms()
         )
         runs.mark_experiment_runs(conn, number, stage)
+        audit.record(
+            conn,
+            actor,
+            action,
+            Target(EXPERIMENT, str(number)),
+            before={"lifecycle_stage": row.lifecycle_stage},
+            after={"lifecycle_stage": stage},
+        )
 
 
 def set_experiment_tag(
-    uow: UnitOfWork, *, experiment_id: str | None, key: str | None, value: str | None
+    uow: UnitOfWork,
+    *,
+    experiment_id: str | None,
+    key: str | None,
+    value: str | None,
+    actor: ActorLike = None,
 ) -> None:
     number = tracking_rules.experiment_id(experiment_id)
     key, value = tracking_rules.tag(key, value, tracking_rules.MAX_EXPERIMENT_TAG_VALUE_LENGTH)
     with uow.write() as conn:
         active_experiment_row(conn, number)
         experiments.set_experiment_tags(conn, number, {key: value})
+        audit.record(
+            conn,
+            actor,
+            "experiment.set_tag",
+            Target(EXPERIMENT, str(number)),
+            after={"tags": {key: value}},
+        )
 
 
-def delete_experiment_tag(uow: UnitOfWork, *, experiment_id: str | None, key: str | None) -> None:
+def delete_experiment_tag(
+    uow: UnitOfWork, *, experiment_id: str | None, key: str | None, actor: ActorLike = None
+) -> None:
     number = tracking_rules.experiment_id(experiment_id)
     key = tracking_rules.key(key)
     with uow.write() as conn:
         active_experiment_row(conn, number)
         if not experiments.delete_experiment_tag(conn, number, key):
             raise NotFound(f"No tag with name: {key} in experiment with id {number}")
+        audit.record(
+            conn,
+            actor,
+            "experiment.delete_tag",
+            Target(EXPERIMENT, str(number)),
+            before={"tag_key": key},
+        )

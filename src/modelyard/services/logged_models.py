@@ -9,9 +9,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from modelyard.domain import names, pagination, run_filters, tracking_rules
+from modelyard.domain.events import LOGGED_MODEL, ActorLike, Target
 from modelyard.domain.registry import Page
 from modelyard.domain.tracking import ACTIVE, DELETED, LoggedModel, logged_model_artifact_location
 from modelyard.errors import InvalidParameter, NotFound
+from modelyard.services import audit
 from modelyard.services.common import now_ms
 from modelyard.services.experiments import active_experiment_row
 from modelyard.services.runs import random_name
@@ -44,6 +46,7 @@ def create_logged_model(
     source_run_id: str | None = None,
     params: list[tuple[str | None, str | None]] | None = None,
     tags: list[tuple[str | None, str | None]] | None = None,
+    actor: ActorLike = None,
 ) -> LoggedModel:
     number = tracking_rules.experiment_id(experiment_id)
     names.check_text(name, "name", MAX_MODEL_NAME_LENGTH)
@@ -73,6 +76,13 @@ def create_logged_model(
         )
         logged_models.set_params(conn, model_id, param_map)
         logged_models.set_tags(conn, model_id, tag_map)
+        audit.record(
+            conn,
+            actor,
+            "logged_model.create",
+            Target(LOGGED_MODEL, model_id),
+            after={"experiment_id": str(number), "source_run_id": source_run_id or None},
+        )
         return _load(conn, model_id)
 
 
@@ -95,29 +105,42 @@ def get_logged_model(
 
 
 def finalize_logged_model(
-    uow: UnitOfWork, *, model_id: str | None, status: str | None
+    uow: UnitOfWork, *, model_id: str | None, status: str | None, actor: ActorLike = None
 ) -> LoggedModel:
     model_id = tracking_rules.model_id(model_id)
     final = tracking_rules.logged_model_status(status)
     if final == "PENDING":
         raise InvalidParameter("A logged model is finalized as READY or FAILED, not PENDING.")
     with uow.write() as conn:
-        _row(conn, model_id, for_update=True)
+        row = _row(conn, model_id, for_update=True)
         logged_models.update_logged_model(conn, model_id, status=final, last_updated_time=now_ms())
+        audit.record(
+            conn,
+            actor,
+            "logged_model.finalize",
+            Target(LOGGED_MODEL, model_id),
+            before={"status": row.status},
+            after={"status": final},
+        )
         return _load(conn, model_id)
 
 
-def delete_logged_model(uow: UnitOfWork, *, model_id: str | None) -> None:
+def delete_logged_model(uow: UnitOfWork, *, model_id: str | None, actor: ActorLike = None) -> None:
     model_id = tracking_rules.model_id(model_id)
     with uow.write() as conn:
         _row(conn, model_id, for_update=True)
         logged_models.update_logged_model(
             conn, model_id, lifecycle_stage=DELETED, last_updated_time=now_ms()
         )
+        audit.record(conn, actor, "logged_model.delete", Target(LOGGED_MODEL, model_id))
 
 
 def set_logged_model_tags(
-    uow: UnitOfWork, *, model_id: str | None, tags: list[tuple[str | None, str | None]] | None
+    uow: UnitOfWork,
+    *,
+    model_id: str | None,
+    tags: list[tuple[str | None, str | None]] | None,
+    actor: ActorLike = None,
 ) -> LoggedModel:
     model_id = tracking_rules.model_id(model_id)
     tag_map = tracking_rules.tags(tags, tracking_rules.MAX_TAG_VALUE_LENGTH)
@@ -125,26 +148,49 @@ def set_logged_model_tags(
         _row(conn, model_id, for_update=True)
         logged_models.set_tags(conn, model_id, tag_map)
         logged_models.update_logged_model(conn, model_id, last_updated_time=now_ms())
+        audit.record(
+            conn, actor, "logged_model.set_tags", Target(LOGGED_MODEL, model_id), after=tag_map
+        )
         return _load(conn, model_id)
 
 
-def delete_logged_model_tag(uow: UnitOfWork, *, model_id: str | None, key: str | None) -> None:
+def delete_logged_model_tag(
+    uow: UnitOfWork, *, model_id: str | None, key: str | None, actor: ActorLike = None
+) -> None:
     model_id = tracking_rules.model_id(model_id)
     key = tracking_rules.key(key, "tag_key")
     with uow.write() as conn:
         _row(conn, model_id, for_update=True)
         if not logged_models.delete_tag(conn, model_id, key):
             raise NotFound(f"No tag with key {key!r} on logged model '{model_id}'.")
+        audit.record(
+            conn,
+            actor,
+            "logged_model.delete_tag",
+            Target(LOGGED_MODEL, model_id),
+            before={"tag_key": key},
+        )
 
 
 def log_logged_model_params(
-    uow: UnitOfWork, *, model_id: str | None, params: list[tuple[str | None, str | None]] | None
+    uow: UnitOfWork,
+    *,
+    model_id: str | None,
+    params: list[tuple[str | None, str | None]] | None,
+    actor: ActorLike = None,
 ) -> None:
     model_id = tracking_rules.model_id(model_id)
     param_map = _params(params)
     with uow.write() as conn:
         _row(conn, model_id, for_update=True)
         logged_models.set_params(conn, model_id, param_map)
+        audit.record(
+            conn,
+            actor,
+            "logged_model.log_params",
+            Target(LOGGED_MODEL, model_id),
+            after={"params": sorted(param_map)[:20]},
+        )
 
 
 def search_logged_models(

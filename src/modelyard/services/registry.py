@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from modelyard.domain import filters, names, pagination, stages
+from modelyard.domain.events import REGISTERED_MODEL, ActorLike, Target
 from modelyard.domain.registry import ModelVersion, Page, RegisteredModel
 from modelyard.errors import AlreadyExists
-from modelyard.services.common import model_row, now_ms
+from modelyard.services import audit
+from modelyard.services.common import model_row, now_ms, user_id_of
 from modelyard.store import registry, search, versions
 from modelyard.store.uow import UnitOfWork
 
@@ -18,7 +20,7 @@ def create_registered_model(
     name: str | None,
     tags: list[tuple[str, str]] | None = None,
     description: str | None = None,
-    actor: str | None = None,
+    actor: ActorLike = None,
 ) -> RegisteredModel:
     name = names.validate_model_name(name)
     tag_map = names.validate_tags(tags)
@@ -27,9 +29,16 @@ def create_registered_model(
         if registry.find_model(conn, name) is not None:
             raise AlreadyExists(f"Registered Model (name={name}) already exists.")
         model_id = registry.insert_model(
-            conn, name=name, description=description, user_id=actor, now=now_ms()
+            conn, name=name, description=description, user_id=user_id_of(actor), now=now_ms()
         )
         registry.set_model_tags(conn, model_id, tag_map)
+        audit.record(
+            conn,
+            actor,
+            "registered_model.create",
+            Target(REGISTERED_MODEL, name),
+            after={"description": description, "tags": tag_map},
+        )
         return registry.load_models(conn, [model_row(conn, name)])[0]
 
 
@@ -40,7 +49,7 @@ def get_registered_model(uow: UnitOfWork, *, name: str | None) -> RegisteredMode
 
 
 def rename_registered_model(
-    uow: UnitOfWork, *, name: str | None, new_name: str | None
+    uow: UnitOfWork, *, name: str | None, new_name: str | None, actor: ActorLike = None
 ) -> RegisteredModel:
     name = names.validate_model_name(name)
     new_name = names.validate_model_name(new_name, "new_name")
@@ -49,28 +58,50 @@ def rename_registered_model(
         if new_name != name and registry.find_model(conn, new_name) is not None:
             raise AlreadyExists(f"Registered Model (name={new_name}) already exists.")
         registry.update_model(conn, model.id, name=new_name, last_updated_time=now_ms())
+        audit.record(
+            conn,
+            actor,
+            "registered_model.rename",
+            Target(REGISTERED_MODEL, new_name),
+            before={"name": name},
+            after={"name": new_name},
+        )
         return registry.load_models(conn, [model_row(conn, new_name)])[0]
 
 
 def update_registered_model(
-    uow: UnitOfWork, *, name: str | None, description: str | None
+    uow: UnitOfWork, *, name: str | None, description: str | None, actor: ActorLike = None
 ) -> RegisteredModel:
     name = names.validate_model_name(name)
     names.check_text(description, "description", names.MAX_DESCRIPTION_LENGTH)
     with uow.write() as conn:
         model = model_row(conn, name, for_update=True)
         registry.update_model(conn, model.id, description=description, last_updated_time=now_ms())
+        audit.record(
+            conn,
+            actor,
+            "registered_model.update",
+            Target(REGISTERED_MODEL, name),
+            before={"description": model.description},
+            after={"description": description},
+        )
         return registry.load_models(conn, [model_row(conn, name)])[0]
 
 
-def delete_registered_model(uow: UnitOfWork, *, name: str | None) -> None:
+def delete_registered_model(uow: UnitOfWork, *, name: str | None, actor: ActorLike = None) -> None:
     name = names.validate_model_name(name)
     with uow.write() as conn:
         registry.delete_model(conn, model_row(conn, name, for_update=True).id)
+        audit.record(conn, actor, "registered_model.delete", Target(REGISTERED_MODEL, name))
 
 
 def set_registered_model_tag(
-    uow: UnitOfWork, *, name: str | None, key: str | None, value: str | None
+    uow: UnitOfWork,
+    *,
+    name: str | None,
+    key: str | None,
+    value: str | None,
+    actor: ActorLike = None,
 ) -> None:
     name = names.validate_model_name(name)
     key, value = names.validate_tag(key, value)
@@ -78,15 +109,31 @@ def set_registered_model_tag(
         model = model_row(conn, name, for_update=True)
         registry.set_model_tags(conn, model.id, {key: value})
         registry.update_model(conn, model.id, last_updated_time=now_ms())
+        audit.record(
+            conn,
+            actor,
+            "registered_model.set_tag",
+            Target(REGISTERED_MODEL, name),
+            after={"tags": {key: value}},
+        )
 
 
-def delete_registered_model_tag(uow: UnitOfWork, *, name: str | None, key: str | None) -> None:
+def delete_registered_model_tag(
+    uow: UnitOfWork, *, name: str | None, key: str | None, actor: ActorLike = None
+) -> None:
     name = names.validate_model_name(name)
     key = names.validate_tag_key(key)
     with uow.write() as conn:
         model = model_row(conn, name, for_update=True)
-        if registry.delete_model_tag(conn, model.id, key):
+        if registry.delete_model_tag(conn, model.id, key):  # a missing tag changes nothing
             registry.update_model(conn, model.id, last_updated_time=now_ms())
+            audit.record(
+                conn,
+                actor,
+                "registered_model.delete_tag",
+                Target(REGISTERED_MODEL, name),
+                before={"tag_key": key},
+            )
 
 
 def search_registered_models(

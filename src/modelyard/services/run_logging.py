@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from modelyard.domain import names, tracking_rules
+from modelyard.domain.events import RUN, ActorLike, Target
 from modelyard.domain.tracking import (
     MODEL_HISTORY_TAG,
     RUN_NAME_TAG,
@@ -19,6 +20,7 @@ from modelyard.domain.tracking import (
     ModelOutput,
 )
 from modelyard.errors import InvalidParameter, NotFound
+from modelyard.services import audit
 from modelyard.services.common import now_ms
 from modelyard.services.runs import active_run_row
 from modelyard.store import run_io, runs
@@ -44,6 +46,9 @@ def _metrics(items: Sequence[MetricFields], now: int) -> list[Metric]:
         metric = tracking_rules.metric(key, value, timestamp, step, now)
         if model_id:
             model_id = tracking_rules.model_id(model_id)
+        if not (model_id or dataset_name or dataset_digest):
+            out.append(metric)  # most metrics: no copy (a batch holds up to 1,000)
+            continue
         names.check_text(dataset_name, "dataset_name", tracking_rules.MAX_DATASET_NAME)
         names.check_text(dataset_digest, "dataset_digest", tracking_rules.MAX_DATASET_DIGEST)
         out.append(
@@ -97,7 +102,10 @@ def log_batch(
     metrics: Sequence[MetricFields] = (),
     params: Sequence[tuple[str | None, str | None]] = (),
     tags: Sequence[tuple[str | None, str | None]] = (),
+    actor: ActorLike = None,
+    action: str = "run.log_batch",
 ) -> None:
+    """One audit event per call, counting what was logged (not one per metric)."""
     run_id = tracking_rules.run_id(run_id)
     tracking_rules.batch_sizes(len(metrics), len(params), len(tags))
     checked_metrics = _metrics(metrics, now_ms())
@@ -109,27 +117,57 @@ def log_batch(
         runs.log_metrics(conn, run_id, checked_metrics)
         if checked_tags:
             _write_tags(conn, run_id, checked_tags)
+        audit.record(
+            conn,
+            actor,
+            action,
+            Target(RUN, run_id),
+            after={
+                "metrics": len(checked_metrics),
+                "params": sorted(checked_params)[:20],
+                "tags": sorted(checked_tags)[:20],
+            },
+        )
 
 
-def log_metric(uow: UnitOfWork, *, run_id: str | None, metric: MetricFields) -> None:
-    log_batch(uow, run_id=run_id, metrics=[metric])
+def log_metric(
+    uow: UnitOfWork, *, run_id: str | None, metric: MetricFields, actor: ActorLike = None
+) -> None:
+    log_batch(uow, run_id=run_id, metrics=[metric], actor=actor, action="run.log_metric")
 
 
-def log_param(uow: UnitOfWork, *, run_id: str | None, key: str | None, value: str | None) -> None:
-    log_batch(uow, run_id=run_id, params=[(key, value)])
+def log_param(
+    uow: UnitOfWork,
+    *,
+    run_id: str | None,
+    key: str | None,
+    value: str | None,
+    actor: ActorLike = None,
+) -> None:
+    log_batch(uow, run_id=run_id, params=[(key, value)], actor=actor, action="run.log_param")
 
 
-def set_tag(uow: UnitOfWork, *, run_id: str | None, key: str | None, value: str | None) -> None:
-    log_batch(uow, run_id=run_id, tags=[(key, value)])
+def set_tag(
+    uow: UnitOfWork,
+    *,
+    run_id: str | None,
+    key: str | None,
+    value: str | None,
+    actor: ActorLike = None,
+) -> None:
+    log_batch(uow, run_id=run_id, tags=[(key, value)], actor=actor, action="run.set_tag")
 
 
-def delete_tag(uow: UnitOfWork, *, run_id: str | None, key: str | None) -> None:
+def delete_tag(
+    uow: UnitOfWork, *, run_id: str | None, key: str | None, actor: ActorLike = None
+) -> None:
     run_id = tracking_rules.run_id(run_id)
     key = tracking_rules.key(key)
     with uow.write() as conn:
         active_run_row(conn, run_id)
         if not runs.delete_tag(conn, run_id, key):
             raise NotFound(f"No tag with name: {key} in run with id {run_id}")
+        audit.record(conn, actor, "run.delete_tag", Target(RUN, run_id), before={"tag_key": key})
 
 
 def log_inputs(
@@ -138,6 +176,7 @@ def log_inputs(
     run_id: str | None,
     datasets: Sequence[DatasetFields] = (),
     model_ids: Sequence[str | None] = (),
+    actor: ActorLike = None,
 ) -> None:
     """Link datasets (created in the run's experiment on first use) and logged models."""
     run_id = tracking_rules.run_id(run_id)
@@ -151,9 +190,18 @@ def log_inputs(
         run = active_run_row(conn, run_id)
         run_io.log_dataset_inputs(conn, run_id, run.experiment_id, checked)
         run_io.log_model_inputs(conn, run_id, models)
+        audit.record(
+            conn,
+            actor,
+            "run.log_inputs",
+            Target(RUN, run_id),
+            after={"datasets": [d.dataset.name for d in checked][:20], "models": models[:20]},
+        )
 
 
-def log_model(uow: UnitOfWork, *, run_id: str | None, model_json: str | None) -> None:
+def log_model(
+    uow: UnitOfWork, *, run_id: str | None, model_json: str | None, actor: ActorLike = None
+) -> None:
     """MLflow 2's record of a model logged by a run: appended to the history tag."""
     history = _model_history(names.require(model_json, "model_json"))
     run_id = tracking_rules.run_id(run_id)
@@ -165,6 +213,13 @@ def log_model(uow: UnitOfWork, *, run_id: str | None, model_json: str | None) ->
         value = json.dumps(entries)
         names.check_length(value, MODEL_HISTORY_TAG, tracking_rules.MAX_MODEL_HISTORY_LENGTH)
         runs.set_tags(conn, run_id, {MODEL_HISTORY_TAG: value})
+        audit.record(
+            conn,
+            actor,
+            "run.log_model",
+            Target(RUN, run_id),
+            after={"artifact_path": history.get("artifact_path")},
+        )
 
 
 def _model_history(model_json: str) -> dict[str, Any]:
@@ -178,7 +233,11 @@ def _model_history(model_json: str) -> dict[str, Any]:
 
 
 def log_outputs(
-    uow: UnitOfWork, *, run_id: str | None, outputs: Sequence[tuple[str | None, Any]]
+    uow: UnitOfWork,
+    *,
+    run_id: str | None,
+    outputs: Sequence[tuple[str | None, Any]],
+    actor: ActorLike = None,
 ) -> None:
     run_id = tracking_rules.run_id(run_id)
     checked = [
@@ -191,3 +250,10 @@ def log_outputs(
     with uow.write() as conn:
         active_run_row(conn, run_id)
         run_io.log_outputs(conn, run_id, checked)
+        audit.record(
+            conn,
+            actor,
+            "run.log_outputs",
+            Target(RUN, run_id),
+            after={"models": [o.model_id for o in checked][:20]},
+        )

@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from modelyard.domain import names, pagination, run_filters, tracking_rules
+from modelyard.domain.events import RUN, ActorLike, Target
 from modelyard.domain.registry import Page
 from modelyard.domain.tracking import (
     ACTIVE,
@@ -22,6 +23,7 @@ from modelyard.domain.tracking import (
     run_artifact_uri,
 )
 from modelyard.errors import InvalidParameter, NotFound
+from modelyard.services import audit
 from modelyard.services.common import now_ms
 from modelyard.services.experiments import active_experiment_row
 from modelyard.store import experiments, runs, tracking_search
@@ -63,6 +65,7 @@ def create_run(
     run_name: str | None = None,
     start_time: int | str | None = None,
     tags: list[tuple[str | None, str | None]] | None = None,
+    actor: ActorLike = None,
 ) -> Run:
     number = tracking_rules.experiment_id(experiment_id)
     tag_map = tracking_rules.tags(tags, tracking_rules.MAX_TAG_VALUE_LENGTH)
@@ -94,6 +97,13 @@ def create_run(
             artifact_uri=run_artifact_uri(experiment.artifact_location, run_id),
         )
         runs.set_tags(conn, run_id, tag_map)
+        audit.record(
+            conn,
+            actor,
+            "run.create",
+            Target(RUN, run_id),
+            after={"experiment_id": str(number), "run_name": name, "user_id": names_user},
+        )
         return runs.load_runs(conn, [run_row(conn, run_id)])[0]
 
 
@@ -110,6 +120,7 @@ def update_run(
     status: str | None = None,
     end_time: int | str | None = None,
     run_name: str | None = None,
+    actor: ActorLike = None,
 ) -> RunInfo:
     run_id = tracking_rules.run_id(run_id)
     values: dict[str, Any] = {}
@@ -121,23 +132,31 @@ def update_run(
     if name:
         values["name"] = name
     with uow.write() as conn:
-        active_run_row(conn, run_id)
+        row = active_run_row(conn, run_id)
         if values:
             runs.update_run(conn, run_id, **values)
         if name:
             runs.set_tags(conn, run_id, {RUN_NAME_TAG: name})
+        audit.record(
+            conn,
+            actor,
+            "run.update",
+            Target(RUN, run_id),
+            before={k: getattr(row, k) for k in values},
+            after=values,
+        )
         return runs.info(run_row(conn, run_id))
 
 
-def delete_run(uow: UnitOfWork, *, run_id: str | None) -> None:
-    _set_stage(uow, tracking_rules.run_id(run_id), DELETED)
+def delete_run(uow: UnitOfWork, *, run_id: str | None, actor: ActorLike = None) -> None:
+    _set_stage(uow, tracking_rules.run_id(run_id), DELETED, actor, "run.delete")
 
 
-def restore_run(uow: UnitOfWork, *, run_id: str | None) -> None:
-    _set_stage(uow, tracking_rules.run_id(run_id), ACTIVE)
+def restore_run(uow: UnitOfWork, *, run_id: str | None, actor: ActorLike = None) -> None:
+    _set_stage(uow, tracking_rules.run_id(run_id), ACTIVE, actor, "run.restore")
 
 
-def _set_stage(uow: UnitOfWork, run_id: str, stage: str) -> None:
+def _set_stage(uow: UnitOfWork, run_id: str, stage: str, actor: ActorLike, action: str) -> None:
     with uow.write() as conn:
         row = run_row(conn, run_id, for_update=True)
         if stage == ACTIVE:
@@ -147,6 +166,14 @@ def _set_stage(uow: UnitOfWork, run_id: str, stage: str) -> None:
                     f"Cannot restore run {run_id}: its experiment {row.experiment_id} is deleted."
                 )
         runs.update_run(conn, run_id, lifecycle_stage=stage)
+        audit.record(
+            conn,
+            actor,
+            action,
+            Target(RUN, run_id),
+            before={"lifecycle_stage": row.lifecycle_stage},
+            after={"lifecycle_stage": stage},
+        )
 
 
 def search_runs(
@@ -165,7 +192,7 @@ def search_runs(
         default=tracking_rules.DEFAULT_RUNS_PER_PAGE,
         limit=tracking_rules.MAX_RUNS_PER_PAGE,
     )
-    stmt = tracking_search.search_runs_statement(
+    parts = tracking_search.search_runs_statements(
         experiment_ids=ids,
         stages=tracking_rules.view_type(run_view_type),
         comparisons=run_filters.parse_run_filter(filter_string),
@@ -175,7 +202,7 @@ def search_runs(
     if not ids:
         return Page(items=[], next_page_token=None)
     with uow.read() as conn:
-        rows = tracking_search.page(conn, stmt, offset=offset, limit=limit + 1)
+        rows = tracking_search.page_of_parts(conn, parts, offset=offset, limit=limit + 1)
         found = runs.load_runs(conn, rows[:limit])
     token = pagination.encode_offset(offset + limit) if len(rows) > limit else None
     return Page(items=found, next_page_token=token)

@@ -20,6 +20,7 @@ from modelyard.artifacts import paths
 from modelyard.artifacts.base import ArtifactStore, ByteChunks, Entry
 from modelyard.artifacts.checksums import verified
 from modelyard.domain import names
+from modelyard.domain.events import MODEL_VERSION, ActorLike, Target
 from modelyard.domain.registry import FAILED_REGISTRATION, READY, ModelVersion, VersionFile
 from modelyard.domain.sources import (
     LoggedModelArtifacts,
@@ -30,6 +31,7 @@ from modelyard.domain.sources import (
     parse_source,
 )
 from modelyard.errors import InvalidParameter, ModelyardError, NotFound
+from modelyard.services import audit
 from modelyard.services.common import now_ms
 from modelyard.store import logged_models, runs, version_files, versions
 from modelyard.store.uow import UnitOfWork
@@ -179,22 +181,24 @@ def finish_registration(
     *,
     version_pk: int,
     origin: Origin,
+    actor: ActorLike = None,
 ) -> ModelVersion:
     """Copy the files and make the version READY, or FAILED_REGISTRATION saying why."""
     try:
         files = origin.files if origin.files is not None else copy_files(store, origin.root or "")
     except (ModelyardError, OSError) as e:
         message = getattr(e, "message", None) or str(e)
-        return _finish(uow, version_pk, status=FAILED_REGISTRATION, message=message[:1000])
+        return _finish(uow, version_pk, actor, status=FAILED_REGISTRATION, message=message[:1000])
     except BaseException:
-        _finish(uow, version_pk, status=FAILED_REGISTRATION, message="Internal error.")
+        _finish(uow, version_pk, actor, status=FAILED_REGISTRATION, message="Internal error.")
         raise
-    return _finish(uow, version_pk, status=READY, files=files)
+    return _finish(uow, version_pk, actor, status=READY, files=files)
 
 
 def _finish(
     uow: UnitOfWork,
     version_pk: int,
+    actor: ActorLike,
     *,
     status: str,
     message: str | None = None,
@@ -209,6 +213,13 @@ def _finish(
             values["storage_location"] = storage_location(version_pk)
         versions.update_version(conn, version_pk, **values)
         row = versions.find_version_by_pk(conn, version_pk)
+        audit.record(
+            conn,
+            actor,
+            "model_version.finish_registration",
+            Target(MODEL_VERSION, row.model_name, row.version),
+            after={"status": status, "files": len(files or ())},
+        )
         return versions.load_versions(conn, [row])[0]
 
 

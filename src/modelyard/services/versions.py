@@ -4,15 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
 
 from modelyard.artifacts.base import ArtifactStore
 from modelyard.domain import filters, names, pagination, sources, stages
+from modelyard.domain import policies as policy_rules
+from modelyard.domain.events import MODEL_VERSION, ActorLike, Target
 from modelyard.domain.registry import PENDING_REGISTRATION, READY, ModelVersion, Page
 from modelyard.errors import InvalidParameter, NotFound
-from modelyard.services import version_files
-from modelyard.services.common import model_row, now_ms, version_row
+from modelyard.services import audit, history, policies, version_files
+from modelyard.services.common import model_row, now_ms, user_id_of, version_row
+from modelyard.store import history as stage_history
 from modelyard.store import registry, search, versions
 from modelyard.store.uow import UnitOfWork
+
+TRANSITION = "model_version.transition_stage"
 
 
 def create_model_version(
@@ -25,7 +33,7 @@ def create_model_version(
     run_link: str | None = None,
     description: str | None = None,
     model_id: str | None = None,
-    actor: str | None = None,
+    actor: ActorLike = None,
     artifacts: ArtifactStore | None = None,
     external_sources: Sequence[str] = (),
 ) -> ModelVersion:
@@ -65,7 +73,9 @@ def create_model_version(
     _, version_pk = _insert_version(
         uow, draft, status=PENDING_REGISTRATION, run_id=origin.run_id, model_id=origin.model_id
     )
-    return version_files.finish_registration(uow, artifacts, version_pk=version_pk, origin=origin)
+    return version_files.finish_registration(
+        uow, artifacts, version_pk=version_pk, origin=origin, actor=actor
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +87,7 @@ class _Draft:
     tags: dict[str, str]
     run_link: str | None
     description: str | None
-    actor: str | None
+    actor: ActorLike
 
 
 def _insert_version(
@@ -95,7 +105,7 @@ def _insert_version(
             version=number,
             creation_time=now,
             last_updated_time=now,
-            user_id=draft.actor,
+            user_id=user_id_of(draft.actor),
             current_stage=stages.NONE,
             description=draft.description,
             source=draft.source,
@@ -105,6 +115,13 @@ def _insert_version(
             logged_model_id=model_id,
         )
         versions.set_version_tags(conn, row.id, draft.tags)
+        audit.record(
+            conn,
+            draft.actor,
+            "model_version.create",
+            Target(MODEL_VERSION, draft.name, number),
+            after={"source": draft.source, "run_id": run_id, "status": status},
+        )
         return versions.to_version(row, draft.name, draft.tags, []), row.id
 
 
@@ -122,7 +139,12 @@ def get_model_version(
 
 
 def update_model_version(
-    uow: UnitOfWork, *, name: str | None, version: str | int | None, description: str | None
+    uow: UnitOfWork,
+    *,
+    name: str | None,
+    version: str | int | None,
+    description: str | None,
+    actor: ActorLike = None,
 ) -> ModelVersion:
     name = names.validate_model_name(name)
     number = names.parse_version(version)
@@ -131,6 +153,14 @@ def update_model_version(
         model = model_row(conn, name, for_update=True)
         row = version_row(conn, model, number)
         versions.update_version(conn, row.id, description=description, last_updated_time=now_ms())
+        audit.record(
+            conn,
+            actor,
+            "model_version.update",
+            Target(MODEL_VERSION, name, number),
+            before={"description": row.description},
+            after={"description": description},
+        )
         return versions.load_versions(conn, [version_row(conn, model, number)])[0]
 
 
@@ -141,6 +171,8 @@ def transition_model_version_stage(
     version: str | int | None,
     stage: str | None,
     archive_existing_versions: bool = False,
+    actor: ActorLike = None,
+    artifacts: ArtifactStore | None = None,
 ) -> ModelVersion:
     name = names.validate_model_name(name)
     number = names.parse_version(version)
@@ -149,23 +181,68 @@ def transition_model_version_stage(
     with uow.write() as conn:
         model = model_row(conn, name, for_update=True)
         row = version_row(conn, model, number)
+        # The promotion policy, in this transaction: a refusal (403) writes nothing.
+        verdict = policies.enforce(
+            conn, model, row, policy_rules.Target(policy_rules.STAGE, target), artifacts=artifacts
+        )
+        archive_existing_versions = archive_existing_versions or verdict.archive_existing
         now = now_ms()
+        archived = (
+            stage_history.versions_in_stage(conn, model.id, target, except_id=row.id)
+            if archive_existing_versions
+            else []
+        )
         versions.update_version(conn, row.id, current_stage=target, last_updated_time=now)
         if archive_existing_versions:
             versions.archive_stage(
                 conn, model_id=model.id, stage=target, keep_version_id=row.id, now=now
             )
         registry.update_model(conn, model.id, last_updated_time=now)
+        _stage_recorded(conn, model, (number, row.current_stage, target), archived, actor, now)
         return versions.load_versions(conn, [version_row(conn, model, number)])[0]
 
 
-def delete_model_version(uow: UnitOfWork, *, name: str | None, version: str | int | None) -> None:
+def _stage_recorded(
+    conn: sa.Connection,
+    model: sa.Row[Any],
+    move: tuple[int, str, str],
+    archived: list[int],
+    actor: ActorLike,
+    now: int,
+) -> None:
+    number, from_stage, target = move
+    moves = [move, *((v, target, stages.ARCHIVED) for v in archived)]
+    history.stages_changed(conn, model.id, moves, actor=actor, action=TRANSITION, now=now)
+    after: dict[str, object] = {"current_stage": target}
+    if archived:
+        after["archived_versions"] = archived
+    audit.record(
+        conn,
+        actor,
+        TRANSITION,
+        Target(MODEL_VERSION, model.name, number),
+        before={"current_stage": from_stage},
+        after=after,
+    )
+
+
+def delete_model_version(
+    uow: UnitOfWork, *, name: str | None, version: str | int | None, actor: ActorLike = None
+) -> None:
     name = names.validate_model_name(name)
     number = names.parse_version(version)
     with uow.write() as conn:
         model = model_row(conn, name, for_update=True)
-        versions.delete_version(conn, version_row(conn, model, number).id)
+        row = version_row(conn, model, number)
+        versions.delete_version(conn, row.id)
         registry.update_model(conn, model.id, last_updated_time=now_ms())
+        audit.record(
+            conn,
+            actor,
+            "model_version.delete",
+            Target(MODEL_VERSION, name, number),
+            before={"current_stage": row.current_stage, "source": row.source},
+        )
 
 
 def set_model_version_tag(
@@ -175,6 +252,7 @@ def set_model_version_tag(
     version: str | int | None,
     key: str | None,
     value: str | None,
+    actor: ActorLike = None,
 ) -> None:
     name = names.validate_model_name(name)
     number = names.parse_version(version)
@@ -184,10 +262,22 @@ def set_model_version_tag(
         row = version_row(conn, model, number)
         versions.set_version_tags(conn, row.id, {key: value})
         versions.update_version(conn, row.id, last_updated_time=now_ms())
+        audit.record(
+            conn,
+            actor,
+            "model_version.set_tag",
+            Target(MODEL_VERSION, name, number),
+            after={"tags": {key: value}},
+        )
 
 
 def delete_model_version_tag(
-    uow: UnitOfWork, *, name: str | None, version: str | int | None, key: str | None
+    uow: UnitOfWork,
+    *,
+    name: str | None,
+    version: str | int | None,
+    key: str | None,
+    actor: ActorLike = None,
 ) -> None:
     name = names.validate_model_name(name)
     number = names.parse_version(version)
@@ -195,8 +285,15 @@ def delete_model_version_tag(
     with uow.write() as conn:
         model = model_row(conn, name, for_update=True)
         row = version_row(conn, model, number)
-        if versions.delete_version_tag(conn, row.id, key):
+        if versions.delete_version_tag(conn, row.id, key):  # a missing tag changes nothing
             versions.update_version(conn, row.id, last_updated_time=now_ms())
+            audit.record(
+                conn,
+                actor,
+                "model_version.delete_tag",
+                Target(MODEL_VERSION, name, number),
+                before={"tag_key": key},
+            )
 
 
 def get_model_version_download_uri(

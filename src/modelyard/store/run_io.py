@@ -8,7 +8,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from modelyard.domain.tracking import Dataset, DatasetInput, ModelOutput, Run
+from modelyard.domain.tracking import (
+    DATASET_CONTEXT_TAG,
+    Dataset,
+    DatasetInput,
+    DatasetSummary,
+    ModelOutput,
+    Run,
+)
 from modelyard.store.tracking_tables import (
     datasets,
     run_input_tags,
@@ -124,3 +131,22 @@ def load_inputs_outputs(conn: sa.Connection, loaded: Mapping[str, Run]) -> None:
         sa.select(run_outputs).where(run_outputs.c.run_id.in_(ids)).order_by(run_outputs.c.model_id)
     ):
         loaded[o.run_id].model_outputs.append(ModelOutput(o.model_id, o.step))
+
+
+def dataset_summaries(
+    conn: sa.Connection, experiment_ids: Sequence[int], *, limit: int
+) -> list[DatasetSummary]:
+    """Each distinct (experiment, dataset name, digest, context) that some run logged as an
+    input; an input without a context tag counts with context None."""
+    d, ri, tags = datasets.c, run_inputs.c, run_input_tags.c
+    rows = conn.execute(
+        sa.select(d.experiment_id, d.name, d.digest, tags.value)
+        .distinct()
+        .select_from(datasets)
+        .join(run_inputs, ri.dataset_id == d.id)
+        .outerjoin(run_input_tags, sa.and_(tags.input_id == ri.id, tags.key == DATASET_CONTEXT_TAG))
+        .where(d.experiment_id.in_(experiment_ids))
+        .order_by(d.experiment_id, d.name, d.digest, tags.value)
+        .limit(limit)
+    )
+    return [DatasetSummary(str(r.experiment_id), r.name, r.digest, r.value) for r in rows]

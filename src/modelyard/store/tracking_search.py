@@ -146,17 +146,10 @@ def _owner_column(table: Table) -> str:
     return "model_id" if "model_id" in table.c and "run_id" not in table.c else "run_id"
 
 
-def search_runs_statement(
-    *,
-    experiment_ids: Sequence[int],
-    stages: Sequence[str],
-    comparisons: Sequence[RunComparison],
-    order_bys: Sequence[RunOrderBy],
-) -> Select[Any]:
-    stmt = sa.select(runs).select_from(runs)
+def _ordered(stmt: Select[Any], orders: Sequence[RunOrderBy]) -> Select[Any]:
     terms: list[ColumnElement[Any]] = []
     tables = {"metric": latest_metrics, "param": params, "tag": run_tags}
-    for order in run_sort(order_bys):
+    for order in orders:
         if order.kind in tables:
             stmt, more = _joined_order(
                 stmt, tables[order.kind], runs.c.run_id, order.key, order.ascending
@@ -165,11 +158,49 @@ def search_runs_statement(
         else:
             column = _column(_RUN_COLUMNS, order.key)
             terms.append(column.asc() if order.ascending else column.desc())
-    return stmt.where(
+    return stmt.order_by(*terms)
+
+
+def _by_metric(order: RunOrderBy, rest: Sequence[RunOrderBy]) -> list[Select[Any]]:
+    """Runs with a number for the metric, by it; with NaN; without the metric (see `page`).
+
+    Each part has a constant place in the order, so the first walks the metric's index from the
+    best value and stops at the page's end instead of sorting every run.
+    """
+    lm = latest_metrics.alias()
+    having = sa.select(runs).join(lm, sa.and_(lm.c.run_id == runs.c.run_id, lm.c.key == order.key))
+    value = lm.c.value.asc() if order.ascending else lm.c.value.desc()
+    lacking = sa.select(runs).where(
+        ~sa.exists().where(
+            latest_metrics.c.run_id == runs.c.run_id, latest_metrics.c.key == order.key
+        )
+    )
+    return [
+        _ordered(having.where(lm.c.is_nan == sa.false()).order_by(value), rest),
+        _ordered(having.where(lm.c.is_nan == sa.true()), rest),
+        _ordered(lacking, rest),
+    ]
+
+
+def search_runs_statements(
+    *,
+    experiment_ids: Sequence[int],
+    stages: Sequence[str],
+    comparisons: Sequence[RunComparison],
+    order_bys: Sequence[RunOrderBy],
+) -> list[Select[Any]]:
+    """Statements whose rows, one statement's after the other's, are the search's result."""
+    orders = run_sort(order_bys)
+    if orders[0].kind == "metric":
+        parts = _by_metric(orders[0], orders[1:])
+    else:
+        parts = [_ordered(sa.select(runs).select_from(runs), orders)]
+    conditions = [
         runs.c.experiment_id.in_(list(experiment_ids)),
         runs.c.lifecycle_stage.in_(list(stages)),
         *run_conditions(comparisons),
-    ).order_by(*terms)
+    ]
+    return [part.where(*conditions) for part in parts]
 
 
 def search_experiments_statement(
@@ -239,3 +270,22 @@ def search_logged_models_statement(
 def page(conn: sa.Connection, stmt: Select[Any], *, offset: int, limit: int) -> list[sa.Row[Any]]:
     """One page of a search statement's rows."""
     return list(conn.execute(stmt.offset(offset).limit(limit)))
+
+
+def page_of_parts(
+    conn: sa.Connection, parts: Sequence[Select[Any]], *, offset: int, limit: int
+) -> list[sa.Row[Any]]:
+    """One page of the rows of `parts` taken one after the other; a part is counted only when
+    the page starts past its end."""
+    rows: list[sa.Row[Any]] = []
+    for part in parts:
+        found = page(conn, part, offset=offset, limit=limit - len(rows))
+        if offset and not found:
+            counted = sa.select(sa.func.count()).select_from(part.order_by(None).subquery())
+            offset -= min(offset, conn.execute(counted).scalar_one())
+            continue
+        offset = 0
+        rows += found
+        if len(rows) >= limit:
+            break
+    return rows

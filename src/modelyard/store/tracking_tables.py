@@ -118,7 +118,8 @@ latest_metrics = Table(
     Column("is_nan", Boolean, nullable=False),
     Column("timestamp", BigInteger, nullable=False),
     Column("step", BigInteger, nullable=False),
-    Index("ix_latest_metrics_key_value", "key", "value"),
+    # Drives searches ordered by a metric: walked in either direction, LIMIT stops it early.
+    Index("ix_latest_metrics_key_is_nan_value", "key", "is_nan", "value", "run_id"),
 )
 
 datasets = Table(

@@ -17,6 +17,7 @@ from __future__ import annotations
 import fcntl
 import os
 import time
+import weakref
 from pathlib import Path
 
 from modelyard.errors import Unavailable
@@ -29,15 +30,15 @@ class WriterLock:
     """An exclusive lock on `path`, shared by every process that opens the same file.
 
     Not for threads: each process uses one holder at a time (the unit of work orders its own
-    threads first). The file is opened on first use in each process, so a forked child never
-    shares its parent's open file, which would make the two one holder.
+    threads first). The file is opened on first use, and opened anew in a forked child, which
+    would otherwise share its parent's open file and so its lock.
     """
 
     def __init__(self, path: Path, *, timeout_s: float) -> None:
         self.path = path
         self.timeout_s = timeout_s
         self._fd: int | None = None
-        self._pid = 0
+        _ALL.add(self)
 
     def acquire(self) -> None:
         fd = self._file()
@@ -54,19 +55,34 @@ class WriterLock:
             pause = min(pause * 2, _LONGEST_PAUSE_S)
 
     def release(self) -> None:
-        if self._fd is not None and self._pid == os.getpid():
+        if self._fd is not None:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
 
     def close(self) -> None:
-        if self._fd is not None and self._pid == os.getpid():
+        if self._fd is not None:
             os.close(self._fd)
         self._fd = None
 
     def _file(self) -> int:
-        if self._fd is None or self._pid != os.getpid():
+        if self._fd is None:
             self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-            self._pid = os.getpid()
         return self._fd
+
+    def _forget_parents_file(self) -> None:
+        # The child's copy of the descriptor: closing it leaves the parent's open file (and any
+        # lock the parent holds) alone.
+        self.close()
+
+
+_ALL: weakref.WeakSet[WriterLock] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for lock in list(_ALL):
+        lock._forget_parents_file()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _try_lock(fd: int) -> bool:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 
-from modelyard.api.deps import UowDep
+from modelyard.api.deps import ContextDep, UowDep
 from modelyard.api.mlflow import tracking_render as render
 from modelyard.api.mlflow import tracking_schemas as s
 from modelyard.api.mlflow.wire import json_body, json_response, query_params
@@ -22,7 +22,9 @@ def _empty() -> Response:
 
 @router.post("/logged-models")
 def create_logged_model(
-    req: Annotated[s.CreateLoggedModel, Depends(json_body(s.CreateLoggedModel))], uow: UowDep
+    req: Annotated[s.CreateLoggedModel, Depends(json_body(s.CreateLoggedModel))],
+    uow: UowDep,
+    ctx: ContextDep,
 ) -> Response:
     model = logged_models.create_logged_model(
         uow,
@@ -32,6 +34,7 @@ def create_logged_model(
         source_run_id=req.source_run_id,
         params=s.pairs(req.params),
         tags=s.pairs(req.tags),
+        actor=ctx,
     )
     return json_response({"model": render.logged_model(model)})
 
@@ -71,15 +74,18 @@ def finalize_logged_model(
     model_id: str,
     req: Annotated[s.FinalizeLoggedModel, Depends(json_body(s.FinalizeLoggedModel))],
     uow: UowDep,
+    ctx: ContextDep,
 ) -> Response:
-    model = logged_models.finalize_logged_model(uow, model_id=model_id, status=req.status)
+    model = logged_models.finalize_logged_model(
+        uow, model_id=model_id, status=req.status, actor=ctx
+    )
     return json_response({"model": render.logged_model(model)})
 
 
 @router.delete("/logged-models/{model_id}")
-def delete_logged_model(model_id: str, uow: UowDep) -> Response:
+def delete_logged_model(model_id: str, uow: UowDep, ctx: ContextDep) -> Response:
     # The client also sends the id in a JSON body; the path is authoritative.
-    logged_models.delete_logged_model(uow, model_id=model_id)
+    logged_models.delete_logged_model(uow, model_id=model_id, actor=ctx)
     return _empty()
 
 
@@ -88,14 +94,17 @@ def set_logged_model_tags(
     model_id: str,
     req: Annotated[s.LoggedModelTags, Depends(json_body(s.LoggedModelTags))],
     uow: UowDep,
+    ctx: ContextDep,
 ) -> Response:
-    model = logged_models.set_logged_model_tags(uow, model_id=model_id, tags=s.pairs(req.tags))
+    model = logged_models.set_logged_model_tags(
+        uow, model_id=model_id, tags=s.pairs(req.tags), actor=ctx
+    )
     return json_response({"model": render.logged_model(model)})
 
 
 @router.delete("/logged-models/{model_id}/tags/{tag_key}")
-def delete_logged_model_tag(model_id: str, tag_key: str, uow: UowDep) -> Response:
-    logged_models.delete_logged_model_tag(uow, model_id=model_id, key=tag_key)
+def delete_logged_model_tag(model_id: str, tag_key: str, uow: UowDep, ctx: ContextDep) -> Response:
+    logged_models.delete_logged_model_tag(uow, model_id=model_id, key=tag_key, actor=ctx)
     return _empty()
 
 
@@ -104,6 +113,9 @@ def log_logged_model_params(
     model_id: str,
     req: Annotated[s.LoggedModelParams, Depends(json_body(s.LoggedModelParams))],
     uow: UowDep,
+    ctx: ContextDep,
 ) -> Response:
-    logged_models.log_logged_model_params(uow, model_id=model_id, params=s.pairs(req.params))
+    logged_models.log_logged_model_params(
+        uow, model_id=model_id, params=s.pairs(req.params), actor=ctx
+    )
     return _empty()

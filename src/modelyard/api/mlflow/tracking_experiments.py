@@ -1,4 +1,5 @@
-"""MLflow's experiment endpoints (MlflowService): create, get, search, rename, delete, tag."""
+"""MLflow's experiment endpoints (MlflowService): create, get, search, rename, delete, tag,
+and the datasets their runs used (search-datasets)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 
-from modelyard.api.deps import UowDep
+from modelyard.api.deps import ContextDep, UowDep, run_service
 from modelyard.api.mlflow import tracking_render as render
 from modelyard.api.mlflow import tracking_schemas as s
 from modelyard.api.mlflow.wire import json_body, json_response, query_params
-from modelyard.services import experiments
+from modelyard.services import datasets, experiments
 
 router = APIRouter()
 
@@ -25,10 +26,16 @@ def _id(value: str | int | None) -> str | None:
 
 @router.post("/experiments/create")
 def create_experiment(
-    req: Annotated[s.CreateExperiment, Depends(json_body(s.CreateExperiment))], uow: UowDep
+    req: Annotated[s.CreateExperiment, Depends(json_body(s.CreateExperiment))],
+    uow: UowDep,
+    ctx: ContextDep,
 ) -> Response:
     new_id = experiments.create_experiment(
-        uow, name=req.name, artifact_location=req.artifact_location, tags=s.pairs(req.tags)
+        uow,
+        name=req.name,
+        artifact_location=req.artifact_location,
+        tags=s.pairs(req.tags),
+        actor=ctx,
     )
     return json_response({"experiment_id": new_id})
 
@@ -81,34 +88,40 @@ def search_experiments_get(
 
 @router.post("/experiments/update")
 def update_experiment(
-    req: Annotated[s.UpdateExperiment, Depends(json_body(s.UpdateExperiment))], uow: UowDep
+    req: Annotated[s.UpdateExperiment, Depends(json_body(s.UpdateExperiment))],
+    uow: UowDep,
+    ctx: ContextDep,
 ) -> Response:
-    experiments.rename_experiment(uow, experiment_id=_id(req.experiment_id), new_name=req.new_name)
+    experiments.rename_experiment(
+        uow, experiment_id=_id(req.experiment_id), new_name=req.new_name, actor=ctx
+    )
     return _empty()
 
 
 @router.post("/experiments/delete")
 def delete_experiment(
-    req: Annotated[s.ExperimentId, Depends(json_body(s.ExperimentId))], uow: UowDep
+    req: Annotated[s.ExperimentId, Depends(json_body(s.ExperimentId))], uow: UowDep, ctx: ContextDep
 ) -> Response:
-    experiments.delete_experiment(uow, experiment_id=_id(req.experiment_id))
+    experiments.delete_experiment(uow, experiment_id=_id(req.experiment_id), actor=ctx)
     return _empty()
 
 
 @router.post("/experiments/restore")
 def restore_experiment(
-    req: Annotated[s.ExperimentId, Depends(json_body(s.ExperimentId))], uow: UowDep
+    req: Annotated[s.ExperimentId, Depends(json_body(s.ExperimentId))], uow: UowDep, ctx: ContextDep
 ) -> Response:
-    experiments.restore_experiment(uow, experiment_id=_id(req.experiment_id))
+    experiments.restore_experiment(uow, experiment_id=_id(req.experiment_id), actor=ctx)
     return _empty()
 
 
 @router.post("/experiments/set-experiment-tag")
 def set_experiment_tag(
-    req: Annotated[s.SetExperimentTag, Depends(json_body(s.SetExperimentTag))], uow: UowDep
+    req: Annotated[s.SetExperimentTag, Depends(json_body(s.SetExperimentTag))],
+    uow: UowDep,
+    ctx: ContextDep,
 ) -> Response:
     experiments.set_experiment_tag(
-        uow, experiment_id=_id(req.experiment_id), key=req.key, value=req.value
+        uow, experiment_id=_id(req.experiment_id), key=req.key, value=req.value, actor=ctx
     )
     return _empty()
 
@@ -117,6 +130,19 @@ def set_experiment_tag(
 def delete_experiment_tag(
     req: Annotated[s.DeleteExperimentTag, Depends(json_body(s.DeleteExperimentTag))],
     uow: UowDep,
+    ctx: ContextDep,
 ) -> Response:
-    experiments.delete_experiment_tag(uow, experiment_id=_id(req.experiment_id), key=req.key)
+    experiments.delete_experiment_tag(
+        uow, experiment_id=_id(req.experiment_id), key=req.key, actor=ctx
+    )
     return _empty()
+
+
+@router.post("/experiments/search-datasets")
+async def search_datasets(
+    req: Annotated[s.SearchDatasets, Depends(json_body(s.SearchDatasets))], uow: UowDep
+) -> Response:
+    found = await run_service(datasets.search_datasets, uow, experiment_ids=req.experiment_ids)
+    return json_response(
+        {"dataset_summaries": [render.dataset_summary(d) for d in found]} if found else {}
+    )

@@ -11,6 +11,7 @@ from typing import Any
 
 from modelyard.domain.tracking import (
     DatasetInput,
+    DatasetSummary,
     Experiment,
     LoggedModel,
     Metric,
@@ -48,6 +49,13 @@ def experiment(e: Experiment) -> dict[str, Any]:
     }
     if e.tags:
         out["tags"] = _pairs(e.tags)
+    return out
+
+
+def dataset_summary(d: DatasetSummary) -> dict[str, Any]:
+    out: dict[str, Any] = {"experiment_id": d.experiment_id, "name": d.name, "digest": d.digest}
+    if d.context is not None:
+        out["context"] = d.context
     return out
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 
-from modelyard.api.deps import UowDep
+from modelyard.api.deps import ContextDep, UowDep, run_service
 from modelyard.api.mlflow import tracking_render as render
 from modelyard.api.mlflow import tracking_schemas as s
 from modelyard.api.mlflow.wire import json_body, json_response, query_params
@@ -21,7 +21,7 @@ def _empty() -> Response:
 
 @router.post("/runs/create")
 def create_run(
-    req: Annotated[s.CreateRun, Depends(json_body(s.CreateRun))], uow: UowDep
+    req: Annotated[s.CreateRun, Depends(json_body(s.CreateRun))], uow: UowDep, ctx: ContextDep
 ) -> Response:
     run = runs.create_run(
         uow,
@@ -30,6 +30,7 @@ def create_run(
         run_name=req.run_name,
         start_time=req.start_time,
         tags=s.pairs(req.tags),
+        actor=ctx,
     )
     return json_response({"run": render.run(run)})
 
@@ -41,31 +42,41 @@ def get_run(req: Annotated[s.RunId, Depends(query_params(s.RunId))], uow: UowDep
 
 @router.post("/runs/update")
 def update_run(
-    req: Annotated[s.UpdateRun, Depends(json_body(s.UpdateRun))], uow: UowDep
+    req: Annotated[s.UpdateRun, Depends(json_body(s.UpdateRun))], uow: UowDep, ctx: ContextDep
 ) -> Response:
     info = runs.update_run(
-        uow, run_id=req.id, status=req.status, end_time=req.end_time, run_name=req.run_name
+        uow,
+        run_id=req.id,
+        status=req.status,
+        end_time=req.end_time,
+        run_name=req.run_name,
+        actor=ctx,
     )
     return json_response({"run_info": render.run_info(info)})
 
 
 @router.post("/runs/delete")
-def delete_run(req: Annotated[s.RunId, Depends(json_body(s.RunId))], uow: UowDep) -> Response:
-    runs.delete_run(uow, run_id=req.id)
+def delete_run(
+    req: Annotated[s.RunId, Depends(json_body(s.RunId))], uow: UowDep, ctx: ContextDep
+) -> Response:
+    runs.delete_run(uow, run_id=req.id, actor=ctx)
     return _empty()
 
 
 @router.post("/runs/restore")
-def restore_run(req: Annotated[s.RunId, Depends(json_body(s.RunId))], uow: UowDep) -> Response:
-    runs.restore_run(uow, run_id=req.id)
+def restore_run(
+    req: Annotated[s.RunId, Depends(json_body(s.RunId))], uow: UowDep, ctx: ContextDep
+) -> Response:
+    runs.restore_run(uow, run_id=req.id, actor=ctx)
     return _empty()
 
 
 @router.post("/runs/search")
-def search_runs(
+async def search_runs(
     req: Annotated[s.SearchRuns, Depends(json_body(s.SearchRuns))], uow: UowDep
 ) -> Response:
-    page = runs.search_runs(
+    page = await run_service(
+        runs.search_runs,
         uow,
         experiment_ids=req.experiment_ids,
         filter_string=req.filter,
@@ -82,69 +93,80 @@ def search_runs(
 
 @router.post("/runs/log-metric")
 def log_metric(
-    req: Annotated[s.LogMetric, Depends(json_body(s.LogMetric))], uow: UowDep
+    req: Annotated[s.LogMetric, Depends(json_body(s.LogMetric))], uow: UowDep, ctx: ContextDep
 ) -> Response:
-    run_logging.log_metric(uow, run_id=req.id, metric=req.fields())
+    run_logging.log_metric(uow, run_id=req.id, metric=req.fields(), actor=ctx)
     return _empty()
 
 
 @router.post("/runs/log-parameter")
-def log_param(req: Annotated[s.KeyValue, Depends(json_body(s.KeyValue))], uow: UowDep) -> Response:
-    run_logging.log_param(uow, run_id=req.id, key=req.key, value=req.value)
+def log_param(
+    req: Annotated[s.KeyValue, Depends(json_body(s.KeyValue))], uow: UowDep, ctx: ContextDep
+) -> Response:
+    run_logging.log_param(uow, run_id=req.id, key=req.key, value=req.value, actor=ctx)
     return _empty()
 
 
 @router.post("/runs/set-tag")
-def set_tag(req: Annotated[s.KeyValue, Depends(json_body(s.KeyValue))], uow: UowDep) -> Response:
-    run_logging.set_tag(uow, run_id=req.id, key=req.key, value=req.value)
+def set_tag(
+    req: Annotated[s.KeyValue, Depends(json_body(s.KeyValue))], uow: UowDep, ctx: ContextDep
+) -> Response:
+    run_logging.set_tag(uow, run_id=req.id, key=req.key, value=req.value, actor=ctx)
     return _empty()
 
 
 @router.post("/runs/delete-tag")
 def delete_tag(
-    req: Annotated[s.DeleteTag, Depends(json_body(s.DeleteTag))], uow: UowDep
+    req: Annotated[s.DeleteTag, Depends(json_body(s.DeleteTag))], uow: UowDep, ctx: ContextDep
 ) -> Response:
-    run_logging.delete_tag(uow, run_id=req.id, key=req.key)
+    run_logging.delete_tag(uow, run_id=req.id, key=req.key, actor=ctx)
     return _empty()
 
 
 @router.post("/runs/log-batch")
-def log_batch(req: Annotated[s.LogBatch, Depends(json_body(s.LogBatch))], uow: UowDep) -> Response:
-    run_logging.log_batch(
+async def log_batch(
+    req: Annotated[s.LogBatch, Depends(json_body(s.LogBatch))], uow: UowDep, ctx: ContextDep
+) -> Response:
+    await run_service(
+        run_logging.log_batch,
         uow,
         run_id=req.id,
         metrics=[m.fields() for m in req.metrics or []],
         params=s.pairs(req.params),
         tags=s.pairs(req.tags),
+        actor=ctx,
     )
     return _empty()
 
 
 @router.post("/runs/log-model")
-def log_model(req: Annotated[s.LogModel, Depends(json_body(s.LogModel))], uow: UowDep) -> Response:
-    run_logging.log_model(uow, run_id=req.id, model_json=req.model_json)
+def log_model(
+    req: Annotated[s.LogModel, Depends(json_body(s.LogModel))], uow: UowDep, ctx: ContextDep
+) -> Response:
+    run_logging.log_model(uow, run_id=req.id, model_json=req.model_json, actor=ctx)
     return _empty()
 
 
 @router.post("/runs/log-inputs")
 def log_inputs(
-    req: Annotated[s.LogInputs, Depends(json_body(s.LogInputs))], uow: UowDep
+    req: Annotated[s.LogInputs, Depends(json_body(s.LogInputs))], uow: UowDep, ctx: ContextDep
 ) -> Response:
     run_logging.log_inputs(
         uow,
         run_id=req.id,
         datasets=s.dataset_fields(req.datasets),
         model_ids=[m.model_id for m in req.models or []],
+        actor=ctx,
     )
     return _empty()
 
 
 @router.post("/runs/outputs")
 def log_outputs(
-    req: Annotated[s.LogOutputs, Depends(json_body(s.LogOutputs))], uow: UowDep
+    req: Annotated[s.LogOutputs, Depends(json_body(s.LogOutputs))], uow: UowDep, ctx: ContextDep
 ) -> Response:
     run_logging.log_outputs(
-        uow, run_id=req.id, outputs=[(m.model_id, m.step) for m in req.models or []]
+        uow, run_id=req.id, outputs=[(m.model_id, m.step) for m in req.models or []], actor=ctx
     )
     return _empty()
 

@@ -208,6 +208,20 @@ class GetLoggedModel(Request):
     allow_deleted: bool | None = None
 
 
+class ListArtifacts(RunId):
+    path: str | None = None
+    page_token: str | None = None  # accepted and ignored, as by MLflow: one page holds all
+
+
+class ListLoggedModelArtifacts(Request):
+    artifact_directory_path: str | None = None
+    page_token: str | None = None  # as ListArtifacts
+
+
+class SearchDatasets(Request):
+    experiment_ids: list[str] | None = None
+
+
 class OrderByField(Request):
     field_name: str | None = None
     ascending: bool | None = None
