@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterator
 import pytest
 import sqlalchemy as sa
 
+from tests.helpers import LiveServer, live_server
+
 
 def _admin(server_url: str, statement: str) -> None:
     engine = sa.create_engine(f"{server_url}/postgres", isolation_level="AUTOCOMMIT")
@@ -33,6 +35,27 @@ def new_postgres_database(postgres_server: str) -> Iterator[Callable[[], str]]:
     yield make
     for name in created:
         _admin(postgres_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """A live server for each test module and database kind (tests use names of their own).
+
+    Registry tests reference files elsewhere (s3://bucket/...), which the operator allows.
+    """
+    module = request.module.__name__.rsplit(".", 1)[-1]
+    data_dir = tmp_path_factory.mktemp(f"{module}-{request.param}")
+    database_url = None
+    if request.param == "postgresql":
+        make: Callable[[], str] = request.getfixturevalue("new_postgres_database")
+        database_url = make()
+    external = ["--external-sources", "s3://bucket/"]
+    with live_server(data_dir=data_dir, database_url=database_url, extra_args=external) as running:
+        yield running
 
 
 @pytest.fixture(autouse=True)

@@ -9,14 +9,13 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
-from tests.helpers import LiveServer, live_server
+from tests.helpers import LiveServer
 
 pytestmark = pytest.mark.e2e
 
@@ -30,22 +29,6 @@ rules:
   - alias: champion
     approvals: 1
 """
-
-
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-)
-def server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveServer]:
-    data_dir = tmp_path_factory.mktemp(f"e2e-governance-{request.param}")
-    database_url = None
-    if request.param == "postgresql":
-        make: Callable[[], str] = request.getfixturevalue("new_postgres_database")
-        database_url = make()
-    external = ["--external-sources", "s3://bucket/"]
-    with live_server(data_dir=data_dir, database_url=database_url, extra_args=external) as running:
-        yield running
 
 
 @pytest.fixture

@@ -5,31 +5,15 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
 
-from tests.helpers import LiveServer, live_server
+from tests.helpers import LiveServer
 
 pytestmark = pytest.mark.e2e
 MiB = 1024 * 1024
-
-
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-)
-def server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveServer]:
-    data_dir = tmp_path_factory.mktemp(f"e2e-artifacts-{request.param}")
-    database_url = None
-    if request.param == "postgresql":
-        make: Callable[[], str] = request.getfixturevalue("new_postgres_database")
-        database_url = make()
-    with live_server(data_dir=data_dir, database_url=database_url) as running:
-        yield running
 
 
 @pytest.fixture

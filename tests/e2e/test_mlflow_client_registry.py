@@ -7,7 +7,7 @@ One server per backend for the whole module; every test uses model names of its 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -15,7 +15,7 @@ from mlflow import MlflowClient
 from mlflow.entities.model_registry import ModelVersion, RegisteredModel
 from mlflow.exceptions import MlflowException
 
-from tests.helpers import LiveServer, live_server
+from tests.helpers import LiveServer
 
 pytestmark = pytest.mark.e2e
 
@@ -23,23 +23,6 @@ pytestmark = pytest.mark.e2e
 # them on purpose and expect that warning.
 STAGES_DEPRECATED = "Model registry stages will be removed"
 PROMPT_TAG = "mlflow.prompt.is_prompt"
-
-
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-)
-def server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveServer]:
-    data_dir = tmp_path_factory.mktemp(f"e2e-registry-{request.param}")
-    database_url = None
-    if request.param == "postgresql":
-        make: Callable[[], str] = request.getfixturevalue("new_postgres_database")
-        database_url = make()
-    # The registry tests reference files elsewhere (s3://bucket/...): allowed by the operator.
-    external = ["--external-sources", "s3://bucket/"]
-    with live_server(data_dir=data_dir, database_url=database_url, extra_args=external) as running:
-        yield running
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -24,24 +24,9 @@ from mlflow.entities import Metric, Param, RunTag, ViewType
 from mlflow.exceptions import MlflowException
 from sklearn.linear_model import LogisticRegression
 
-from tests.helpers import LiveServer, live_server
+from tests.helpers import LiveServer
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-)
-def server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveServer]:
-    data_dir = tmp_path_factory.mktemp(f"e2e-tracking-{request.param}")
-    database_url = None
-    if request.param == "postgresql":
-        make: Callable[[], str] = request.getfixturevalue("new_postgres_database")
-        database_url = make()
-    with live_server(data_dir=data_dir, database_url=database_url) as running:
-        yield running
 
 
 @pytest.fixture

@@ -44,7 +44,7 @@ def test_alias_rollback_after_two_promotions(uow: UnitOfWork) -> None:
     assert (event.actor, event.before, event.after) == (
         "carol",
         '{"alias":"champion","version":2}',
-        '{"alias":"champion","version":1}',
+        '{"alias":"champion","policy":null,"version":1}',
     )
     # A second rollback undoes the first.
     history.rollback(uow, name="m", alias="champion")

@@ -16,8 +16,11 @@ from modelyard.api.mlflow import tracking as mlflow_tracking
 from modelyard.api.request_id import RequestIdMiddleware
 from modelyard.api.v1 import approvals as v1_approvals
 from modelyard.api.v1 import audit as v1_audit
+from modelyard.api.v1 import deployments as v1_deployments
 from modelyard.api.v1 import history as v1_history
+from modelyard.api.v1 import lineage as v1_lineage
 from modelyard.api.v1 import policies as v1_policies
+from modelyard.api.v1 import retention as v1_retention
 from modelyard.config import Settings
 from modelyard.errors import EndpointNotFound
 from modelyard.services.artifacts import open_store
@@ -62,6 +65,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(v1_history.router, prefix="/api/v1")
     app.include_router(v1_policies.router, prefix="/api/v1")
     app.include_router(v1_approvals.router, prefix="/api/v1")
+    app.include_router(v1_retention.router, prefix="/api/v1")
+    app.include_router(v1_deployments.router, prefix="/api/v1")
+    app.include_router(v1_lineage.router, prefix="/api/v1")
 
     @app.get("/health", tags=["system"])
     def health() -> dict[str, str]:

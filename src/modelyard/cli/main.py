@@ -15,8 +15,10 @@ import typer
 from modelyard import __version__
 from modelyard.cli import approvals as cli_approvals
 from modelyard.cli import audit as cli_audit
+from modelyard.cli import lineage as cli_lineage
 from modelyard.cli import policy as cli_policy
 from modelyard.cli import promote as cli_promote
+from modelyard.cli import retention as cli_retention
 
 app = typer.Typer(
     name="modelyard",
@@ -33,6 +35,10 @@ app.command()(cli_audit.rollback)
 app.add_typer(cli_policy.policy_app, name="policy")
 app.command()(cli_promote.promote)
 app.add_typer(cli_approvals.approvals_app, name="approvals")
+app.command()(cli_retention.retention)
+app.command()(cli_lineage.lineage)
+app.command()(cli_lineage.compare)
+app.add_typer(cli_lineage.deployments_app, name="deployments")
 
 DatabaseUrl = Annotated[
     str | None,

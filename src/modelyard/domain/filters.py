@@ -310,7 +310,7 @@ def _resolve(clause: Clause, entity: _Entity, cursor: Cursor) -> Comparison:
     if clause.key in entity.integer_attributes and clause.kind == "attribute":
         value: str | int | tuple[str, ...] = _integer(clause, cursor)
     else:
-        value = _string_or_list(clause, label, cursor)
+        value = string_or_list(clause, label, cursor)
     return Comparison("tag" if clause.kind == "tag" else "attribute", clause.key, clause.op, value)
 
 
@@ -326,7 +326,7 @@ def _integer(clause: Clause, cursor: Cursor) -> int:
     return number
 
 
-def _string_or_list(clause: Clause, label: str, cursor: Cursor) -> str | tuple[str, ...]:
+def string_or_list(clause: Clause, label: str, cursor: Cursor) -> str | tuple[str, ...]:
     value = clause.value
     if clause.op in LIST_OPS:
         if value.kind != "list":

@@ -89,6 +89,10 @@ class Policy:
     rules: tuple[Rule, ...]
     # Group name -> its members, until access control provides groups.
     groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # `rollback: checked`: a rollback must pass the target's rule (all but approvals and
+    # from_stage). By default a rollback, which returns to a version that held the target
+    # before, is not checked; the policy version is recorded either way.
+    rollback_checked: bool = False
 
     def rule_for(self, target: Target) -> Rule | None:
         for rule in self.rules:

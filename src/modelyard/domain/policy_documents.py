@@ -2,6 +2,7 @@
 
     groups:                      # optional: group -> members, until access control lands
       ml-leads: [alice, bob]
+    rollback: unchecked          # optional; `checked`: a rollback must pass the rule too
     rules:
       - stage: Production        # the target: `stage: <name>` or `alias: <name>`
         from_stage: Staging
@@ -40,6 +41,9 @@ from modelyard.errors import InvalidParameter
 
 MAX_DOCUMENT_BYTES = 256 * 1024
 MAX_RULES = 100
+# Top-level `rollback:` (see Policy.rollback_checked).
+ROLLBACK_CHECKED = "checked"
+ROLLBACK_UNCHECKED = "unchecked"
 _RULE_FIELDS = {
     "stage",
     "alias",
@@ -94,6 +98,8 @@ def to_document(policy: Policy) -> dict[str, Any]:
     doc: dict[str, Any] = {}
     if policy.groups:
         doc["groups"] = {g: list(m) for g, m in policy.groups.items()}
+    if policy.rollback_checked:
+        doc["rollback"] = ROLLBACK_CHECKED
     doc["rules"] = [_rule_document(r) for r in policy.rules]
     return doc
 
@@ -126,10 +132,15 @@ def _rule_document(rule: Rule) -> dict[str, Any]:
 def _policy(data: Any) -> Policy:
     if not isinstance(data, Mapping):
         raise _Problem("", "must be a mapping with a `rules` list")
-    unknown = set(data) - {"rules", "groups"}
+    unknown = set(data) - {"rules", "groups", "rollback"}
     if unknown:
-        raise _Problem(str(sorted(map(str, unknown))[0]), "unknown field (expected rules, groups)")
+        raise _Problem(
+            str(sorted(map(str, unknown))[0]), "unknown field (expected rules, groups, rollback)"
+        )
     groups = _groups(data.get("groups"))
+    rollback = data.get("rollback", ROLLBACK_UNCHECKED)
+    if rollback not in (ROLLBACK_CHECKED, ROLLBACK_UNCHECKED):
+        raise _Problem("rollback", f"must be {ROLLBACK_CHECKED} or {ROLLBACK_UNCHECKED}")
     raw_rules = data.get("rules")
     if raw_rules is None:
         raw_rules = []
@@ -144,7 +155,7 @@ def _policy(data: Any) -> Policy:
         if key in seen:
             raise _Problem(f"rules[{i}]", f"a second rule for {rule.target}")
         seen.add(key)
-    return Policy(rules=tuple(rules), groups=groups)
+    return Policy(rules=tuple(rules), groups=groups, rollback_checked=rollback == ROLLBACK_CHECKED)
 
 
 def _groups(raw: Any) -> dict[str, tuple[str, ...]]:
@@ -336,9 +347,15 @@ def _line_of(node: yaml.Node | None, path: str) -> int | None:
 
 def mlmodel_has_signature(text: str) -> bool:
     """Whether an MLmodel file declares a model signature (a non-empty `signature:` mapping)."""
+    signature = mlmodel_signature(text)
+    return signature is not None and any(signature.get(k) for k in ("inputs", "outputs"))
+
+
+def mlmodel_signature(text: str) -> dict[str, Any] | None:
+    """The `signature:` mapping of an MLmodel file, or None (absent, or not YAML)."""
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError:
-        return False
+        return None
     signature = data.get("signature") if isinstance(data, Mapping) else None
-    return isinstance(signature, Mapping) and any(signature.get(k) for k in ("inputs", "outputs"))
+    return dict(signature) if isinstance(signature, Mapping) else None

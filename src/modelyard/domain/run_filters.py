@@ -29,8 +29,8 @@ from modelyard.domain.filters import (
     PATTERN_OPS,
     Clause,
     KeyPrefixes,
-    ends_with_escape,
     parse_clauses,
+    string_or_list,
 )
 
 RunKind = Literal["attribute", "metric", "param", "tag", "dataset"]
@@ -179,7 +179,7 @@ def _resolve(clause: Clause, cursor: Cursor, grammar: _Grammar) -> RunComparison
         )
     if numeric:
         return RunComparison(kind, clause.key, clause.op, _number(clause, label, cursor))
-    return RunComparison(kind, clause.key, clause.op, _string_or_list(clause, label, cursor))
+    return RunComparison(kind, clause.key, clause.op, string_or_list(clause, label, cursor))
 
 
 def _number(clause: Clause, label: str, cursor: Cursor) -> float | int:
@@ -197,19 +197,6 @@ def _number(clause: Clause, label: str, cursor: Cursor) -> float | int:
     if not _INT_MIN <= whole <= _INT_MAX:
         raise cursor.error(f"{label} value {whole} is out of range", value.token)
     return whole
-
-
-def _string_or_list(clause: Clause, label: str, cursor: Cursor) -> str | tuple[str, ...]:
-    value = clause.value
-    if clause.op in LIST_OPS:
-        if value.kind != "list":
-            raise cursor.error(f"{clause.op} needs a list such as ('a', 'b')", value.token)
-        return value.items
-    if value.kind != "string":
-        raise cursor.error(f"{label} needs a quoted string value", value.token)
-    if clause.op in PATTERN_OPS and ends_with_escape(value.text):
-        raise cursor.error(r"pattern ends with an unpaired escape character '\'", value.token)
-    return value.text
 
 
 # ---------------------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ def set_registered_model_alias(
         model = model_row(conn, name, for_update=True)
         row = version_row(conn, model, number)
         # The promotion policy, in this transaction: a refusal (403) writes nothing.
-        policies.enforce(
+        verdict = policies.enforce(
             conn, model, row, policy_rules.Target(policy_rules.ALIAS, alias), artifacts=artifacts
         )
         old = versions.find_version_by_alias(conn, name, alias)
@@ -58,7 +58,12 @@ def set_registered_model_alias(
             SET,
             Target(REGISTERED_MODEL, name, number),
             before={"alias": alias, "version": old_number},
-            after={"alias": alias, "version": number},
+            # Which policy version allowed the change (None: no policy).
+            after={
+                "alias": alias,
+                "version": number,
+                "policy": policies.policy_ref(verdict.policy),
+            },
         )
 
 

@@ -234,6 +234,14 @@ def list_requests(
         return _build(conn, rows, now)
 
 
+def requests_of_version(
+    conn: sa.Connection, model_id: int, version_id: int
+) -> list[g.ApprovalRequest]:
+    """Every approval request for one version, any status, newest first (for lineage)."""
+    rows = governance.find_requests(conn, model_id=model_id, limit=MAX_LISTED)
+    return _build(conn, [r for r in rows if r.version_id == version_id], now_ms())
+
+
 def _rows_of_status(
     conn: sa.Connection, model_id: int | None, status: str | None, now: int
 ) -> list[sa.Row[Any]]:

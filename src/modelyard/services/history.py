@@ -12,7 +12,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from modelyard.artifacts.base import ArtifactStore
 from modelyard.domain import aliases, names, stages
+from modelyard.domain import policies as policy_rules
 from modelyard.domain.events import REGISTERED_MODEL, ActorLike, Target
 from modelyard.domain.history import (
     AliasChange,
@@ -22,12 +24,15 @@ from modelyard.domain.history import (
 )
 from modelyard.domain.registry import ModelVersion
 from modelyard.errors import InvalidParameter
-from modelyard.services import audit
+from modelyard.services import audit, policies
 from modelyard.services.common import model_row, now_ms, version_row
 from modelyard.store import history, registry, versions
 from modelyard.store.uow import UnitOfWork
 
 ROLLBACK = "registered_model.rollback"
+# A rollback returns to a version that held the target before: approvals and the stage it must
+# come from make no sense for it, even when the policy says `rollback: checked`.
+ROLLBACK_SKIPS = frozenset({policy_rules.APPROVALS_CHECK, "from_stage"})
 
 
 def alias_changed(
@@ -113,26 +118,72 @@ def rollback(
     alias: str | None = None,
     stage: str | None = None,
     actor: ActorLike = None,
+    artifacts: ArtifactStore | None = None,
 ) -> list[ModelVersion]:
-    """Move an alias or a stage back to its previous version; returns the versions changed."""
+    """Move an alias or a stage back to its previous version; returns the versions changed.
+
+    The effective policy is evaluated for the version going back: by default none of its checks
+    apply (a rollback is the way out of a bad promotion, and the version held the target
+    before); with `rollback: checked` every check but approvals and from_stage does. The policy
+    version is recorded in the audit event either way.
+    """
     name = names.validate_model_name(name)
     if (alias is None) == (stage is None):
         raise InvalidParameter("Give exactly one of 'alias' and 'stage' to roll back.")
     with uow.write() as conn:
         model = model_row(conn, name, for_update=True)
         if alias is not None:
-            numbers = _rollback_alias(conn, model, aliases.validate_settable_alias(alias), actor)
+            numbers = _rollback_alias(
+                conn, model, aliases.validate_settable_alias(alias), actor, artifacts
+            )
         else:
-            numbers = _rollback_stage(conn, model, stages.canonical_stage(stage), actor)
+            numbers = _rollback_stage(conn, model, stages.canonical_stage(stage), actor, artifacts)
         return versions.load_versions(conn, [version_row(conn, model, n) for n in numbers])
 
 
+def _rollback_policy(
+    conn: sa.Connection,
+    model: sa.Row[Any],
+    number: int,
+    target: policy_rules.Target,
+    artifacts: ArtifactStore | None,
+) -> dict[str, Any] | None:
+    """The policy version governing the rollback, for its audit event; PermissionDenied when
+    the policy says `rollback: checked` and a check fails."""
+    policy = policies.effective_policy(conn, model)
+    if policy is None:
+        return None
+    checked = policy.policy.rollback_checked
+    if checked:
+        verdict = policies.evaluate_promotion(
+            conn,
+            model,
+            version_row(conn, model, number),
+            target,
+            artifacts=artifacts,
+            skip=ROLLBACK_SKIPS,
+        )
+        if not verdict.allowed:
+            raise policies.refusal(verdict)
+    return {
+        **(policies.policy_ref(policy) or {}),
+        "rollback": "checked" if checked else "unchecked",
+    }
+
+
 def _rollback_alias(
-    conn: sa.Connection, model: sa.Row[Any], alias: str, actor: ActorLike
+    conn: sa.Connection,
+    model: sa.Row[Any],
+    alias: str,
+    actor: ActorLike,
+    artifacts: ArtifactStore | None,
 ) -> list[int]:
     changes = _alias_changes(history.alias_rows(conn, model.id, alias))
     existing = history.stages_of_versions(conn, model.id)
     target = alias_rollback_target(alias, changes, existing)
+    policy = _rollback_policy(
+        conn, model, target, policy_rules.Target(policy_rules.ALIAS, alias), artifacts
+    )
     current = versions.find_version_by_alias(conn, model.name, alias)
     current_number = None if current is None else int(current.version)
     now = now_ms()
@@ -156,16 +207,24 @@ def _rollback_alias(
         ROLLBACK,
         Target(REGISTERED_MODEL, model.name),
         before={"alias": alias, "version": current_number},
-        after={"alias": alias, "version": target},
+        after={"alias": alias, "version": target, "policy": policy},
     )
     return [target]
 
 
 def _rollback_stage(
-    conn: sa.Connection, model: sa.Row[Any], stage: str, actor: ActorLike
+    conn: sa.Connection,
+    model: sa.Row[Any],
+    stage: str,
+    actor: ActorLike,
+    artifacts: ArtifactStore | None,
 ) -> list[int]:
     changes = _stage_changes(history.stage_rows(conn, model.id, stage))
     plan = stage_rollback_plan(stage, changes, history.stages_of_versions(conn, model.id))
+    # Only the version entering the stage is evaluated; the one leaving returns to its own.
+    policy = _rollback_policy(
+        conn, model, plan.previous, policy_rules.Target(policy_rules.STAGE, stage), artifacts
+    )
     now = now_ms()
     moves = [
         (plan.current, stage, plan.current_back_to),
@@ -185,6 +244,7 @@ def _rollback_stage(
         after={
             "stage": stage,
             "stages": {plan.current: plan.current_back_to, plan.previous: stage},
+            "policy": policy,
         },
     )
     return [plan.previous, plan.current]

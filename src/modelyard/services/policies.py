@@ -123,6 +123,15 @@ def effective_policy(conn: sa.Connection, model: sa.Row[Any]) -> PolicyVersion |
     return _policy_version(row, None) if row is not None else None
 
 
+def policy_ref(policy: PolicyVersion | None) -> dict[str, Any] | None:
+    """How an audit event names the policy version that allowed a change: the effective policy
+    when the change was checked (whether or not it has a rule for the target), None when there
+    was no policy at all."""
+    if policy is None:
+        return None
+    return {"scope": "default" if policy.model is None else "model", "version": policy.version}
+
+
 # --- checking ----------------------------------------------------------------------------------
 
 
@@ -241,16 +250,23 @@ def _facts(
 
 def _has_signature(conn: sa.Connection, version_id: int, store: ArtifactStore | None) -> bool:
     """Whether the version's files hold an MLmodel (the shallowest one) with a signature."""
+    text = read_mlmodel(conn, version_id, store)
+    return text is not None and documents.mlmodel_has_signature(text)
+
+
+def read_mlmodel(conn: sa.Connection, version_id: int, store: ArtifactStore | None) -> str | None:
+    """The text of the version's MLmodel file (the shallowest one in its manifest), or None:
+    no store, no such file, or one too large to be an MLmodel."""
     if store is None:
-        return False
+        return None
     candidates = [
         f
         for f in version_files.files_of(conn, version_id)
         if f.path.rsplit("/", 1)[-1] == "MLmodel" and f.size <= MAX_MLMODEL_BYTES
     ]
     if not candidates:
-        return False
+        return None
     mlmodel = min(candidates, key=lambda f: (f.path.count("/"), f.path))
     with store.read_blob(mlmodel.sha256) as chunks:
         data = b"".join(chunks)
-    return documents.mlmodel_has_signature(data.decode("utf-8", errors="replace"))
+    return data.decode("utf-8", errors="replace")

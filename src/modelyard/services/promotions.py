@@ -20,7 +20,7 @@ from modelyard.domain.events import Target as EventTarget
 from modelyard.domain.governance import PromotionCheck
 from modelyard.domain.policies import STAGE, Target
 from modelyard.domain.registry import ModelVersion
-from modelyard.services import aliases, audit, history, versions
+from modelyard.services import aliases, audit, history, policies, versions
 from modelyard.store import history as history_store
 from modelyard.store import registry
 from modelyard.store import versions as version_store
@@ -64,7 +64,11 @@ def apply_change(
     policy says so), with its history rows and audit event, in the caller's transaction."""
     target = verdict.target
     policy_version = verdict.policy.version if verdict.policy is not None else None
-    why = {"approval_request": request_id, "policy_version": policy_version}
+    why = {
+        "approval_request": request_id,
+        "policy_version": policy_version,
+        "policy": policies.policy_ref(verdict.policy),
+    }
     if target.kind == STAGE:
         archived = []
         if verdict.archive_existing and target.value in stages.ACTIVE_STAGES:

@@ -198,7 +198,15 @@ def transition_model_version_stage(
                 conn, model_id=model.id, stage=target, keep_version_id=row.id, now=now
             )
         registry.update_model(conn, model.id, last_updated_time=now)
-        _stage_recorded(conn, model, (number, row.current_stage, target), archived, actor, now)
+        _stage_recorded(
+            conn,
+            model,
+            (number, row.current_stage, target),
+            archived,
+            actor,
+            now,
+            policy=policies.policy_ref(verdict.policy),
+        )
         return versions.load_versions(conn, [version_row(conn, model, number)])[0]
 
 
@@ -209,6 +217,8 @@ def _stage_recorded(
     archived: list[int],
     actor: ActorLike,
     now: int,
+    *,
+    policy: dict[str, Any] | None,
 ) -> None:
     number, from_stage, target = move
     moves = [move, *((v, target, stages.ARCHIVED) for v in archived)]
@@ -216,6 +226,8 @@ def _stage_recorded(
     after: dict[str, object] = {"current_stage": target}
     if archived:
         after["archived_versions"] = archived
+    # Which policy version allowed the change (None: no policy).
+    after["policy"] = policy
     audit.record(
         conn,
         actor,

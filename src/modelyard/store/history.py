@@ -68,6 +68,22 @@ def stage_rows(conn: sa.Connection, model_id: int, stage: str) -> list[sa.Row[An
     return list(conn.execute(stmt))
 
 
+def version_rows(conn: sa.Connection, model_id: int, version: int) -> list[sa.Row[Any]]:
+    """Every stage change of one version and every alias change to or from it, oldest first."""
+    stmt = (
+        sa.select(alias_stage_history)
+        .where(
+            _t.model_id == model_id,
+            sa.or_(
+                _t.version == version,
+                sa.and_(_t.kind == ALIAS, _t.from_version == version),
+            ),
+        )
+        .order_by(_t.id)
+    )
+    return list(conn.execute(stmt))
+
+
 def versions_in_stage(
     conn: sa.Connection, model_id: int, stage: str, *, except_id: int
 ) -> list[int]:

@@ -150,16 +150,18 @@ _UPDATE_LATEST = (
 )
 
 
-def _metric(row: Any, run_id: str | None = None) -> Metric:
+def _metric(row: Any, run_id: str | None = None, *, history: bool = True) -> Metric:
+    """A metric from a `metrics` (history) row, or a `latest_metrics` row (history=False: it
+    has no model or dataset columns; asking a row for a missing column costs an exception)."""
     return Metric(
         key=row.key,
         value=math.nan if row.is_nan else float(row.value),
         timestamp=row.timestamp,
         step=row.step,
         run_id=run_id,
-        model_id=getattr(row, "model_id", None),
-        dataset_name=getattr(row, "dataset_name", None),
-        dataset_digest=getattr(row, "dataset_digest", None),
+        model_id=row.model_id if history else None,
+        dataset_name=row.dataset_name if history else None,
+        dataset_digest=row.dataset_digest if history else None,
     )
 
 
@@ -224,7 +226,7 @@ def load_runs(conn: sa.Connection, rows: Sequence[sa.Row[Any]]) -> list[Run]:
         .where(latest_metrics.c.run_id.in_(ids))
         .order_by(latest_metrics.c.key)
     ):
-        loaded[m.run_id].metrics.append(_metric(m, m.run_id))
+        loaded[m.run_id].metrics.append(_metric(m, m.run_id, history=False))
     for p in conn.execute(sa.select(params).where(params.c.run_id.in_(ids)).order_by(params.c.key)):
         loaded[p.run_id].params[p.key] = p.value
     for t in conn.execute(

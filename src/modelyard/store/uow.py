@@ -50,17 +50,16 @@ class UnitOfWork:
                 yield conn
             return
         with self._local_writer:
-            if self._writer_lock is None:
-                with self._transaction(write=True) as conn:
-                    yield conn
-                return
-            self._writer_lock.acquire()
+            shared = self._writer_lock
+            if shared is not None:
+                shared.acquire()
             try:
-                # Held until the COMMIT has returned.
+                # Both locks are held until the COMMIT has returned.
                 with self._transaction(write=True) as conn:
                     yield conn
             finally:
-                self._writer_lock.release()
+                if shared is not None:
+                    shared.release()
 
     @contextmanager
     def read(self) -> Iterator[sa.Connection]:

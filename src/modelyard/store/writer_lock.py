@@ -2,14 +2,14 @@
 
 SQLite lets one writer in at a time. A writer that finds the database locked by another process
 waits in SQLite's busy handler, which sleeps in steps of up to 100 ms and tries again: under
-concurrent writes from several server processes most of the time goes to those sleeps. An
-advisory `flock` on a file beside the database queues the writers of every process on the
-kernel instead, which hands the lock over within microseconds of its release.
+concurrent writes from several server processes most of the time goes to those sleeps. Writers
+take an advisory `flock` on a file beside the database first instead.
 
-The wait is bounded. An exclusive `flock` cannot time out by itself, so a blocked writer polls
-with a short, growing pause (50 µs doubling to at most 1 ms) until the deadline, then gives up
-with `Unavailable` (503, which clients retry). Processes that write without this lock (older
-servers, other tools) are still ordered by SQLite itself, through its busy timeout.
+An exclusive `flock` cannot time out by itself, so a writer that finds it taken tries again
+after a short, growing pause (20 µs doubling to at most 100 µs): it gets the lock within about
+100 µs of its release, and gives up at the deadline with `Unavailable` (503, which clients
+retry). Processes that write without this lock (other tools) are still ordered by SQLite
+itself, through its busy timeout.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from pathlib import Path
 
 from modelyard.errors import Unavailable
 
-_FIRST_PAUSE_S = 50e-6
-_LONGEST_PAUSE_S = 1e-3
+_FIRST_PAUSE_S = 20e-6
+_LONGEST_PAUSE_S = 100e-6
 
 
 class WriterLock:
@@ -41,6 +41,7 @@ class WriterLock:
         _ALL.add(self)
 
     def acquire(self) -> None:
+        """Takes the lock, waiting at most `timeout_s`, then raising `Unavailable`."""
         fd = self._file()
         if _try_lock(fd):
             return

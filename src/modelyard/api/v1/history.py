@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from modelyard.api.deps import ContextDep, UowDep, run_service
+from modelyard.api.deps import ArtifactsDep, ContextDep, UowDep, run_service
 from modelyard.api.mlflow import render
 from modelyard.services import history
 
@@ -56,8 +56,16 @@ class Rollback(BaseModel):
 
 
 @router.post("/models/{name}/rollback", summary="Move an alias or stage back to its last version")
-async def rollback(name: str, body: Rollback, uow: UowDep, ctx: ContextDep) -> dict[str, Any]:
+async def rollback(
+    name: str, body: Rollback, uow: UowDep, ctx: ContextDep, artifacts: ArtifactsDep
+) -> dict[str, Any]:
     changed = await run_service(
-        history.rollback, uow, name=name, alias=body.alias, stage=body.stage, actor=ctx
+        history.rollback,
+        uow,
+        name=name,
+        alias=body.alias,
+        stage=body.stage,
+        actor=ctx,
+        artifacts=artifacts,
     )
     return {"model_versions": [render.model_version(v) for v in changed]}
