@@ -45,7 +45,8 @@ def test_round_trip_list_and_delete_through_s3(s3_client: tuple[TestClient, S3Se
     data = os.urandom(9 * MiB + 1)  # more than one 8 MiB part: an S3 multipart upload
     assert client.put(f"{A}/artifacts/0/r/artifacts/model.bin", content=data).status_code == 200
     client.put(f"{A}/artifacts/0/r/artifacts/sub/a.txt", content=b"abc")
-    head = s3.client().head_object(Bucket=bucket, Key="team/artifacts/0/r/artifacts/model.bin")
+    with s3.client() as boto:
+        head = boto.head_object(Bucket=bucket, Key="team/artifacts/0/r/artifacts/model.bin")
     assert head["ContentLength"] == len(data)
     download = client.get(f"{A}/artifacts/0/r/artifacts/model.bin")
     assert download.content == data

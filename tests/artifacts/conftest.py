@@ -30,8 +30,8 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ArtifactSt
         yield LocalArtifactStore(tmp_path / "artifacts")
         return
     server: S3Server = request.getfixturevalue("s3")
-    s3_store = S3ArtifactStore(
-        server.new_bucket(), "some/prefix", client=server.client(), part_size=TEST_PART_SIZE
-    )
-    yield s3_store
-    s3_store.close()
+    with server.client() as client:
+        s3_store = S3ArtifactStore(
+            server.new_bucket(), "some/prefix", client=client, part_size=TEST_PART_SIZE
+        )
+        yield s3_store

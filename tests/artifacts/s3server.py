@@ -25,18 +25,25 @@ CREDENTIALS = {
 class S3Server:
     endpoint_url: str
 
-    def client(self) -> Any:
-        return boto3.session.Session(
+    @contextlib.contextmanager
+    def client(self) -> Iterator[Any]:
+        """A boto3 client, closed after use (an open one leaks sockets into later tests)."""
+        client = boto3.session.Session(
             aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
             aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
             region_name=CREDENTIALS["AWS_DEFAULT_REGION"],
         ).client(
             "s3", endpoint_url=self.endpoint_url, config=Config(s3={"addressing_style": "path"})
         )
+        try:
+            yield client
+        finally:
+            client.close()
 
     def new_bucket(self) -> str:
         name = f"modelyard-{uuid.uuid4().hex[:12]}"
-        self.client().create_bucket(Bucket=name)
+        with self.client() as client:
+            client.create_bucket(Bucket=name)
         return name
 
 
