@@ -30,7 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from importlib import metadata
@@ -579,13 +579,14 @@ def print_report(report: dict[str, Any]) -> None:
 # --- command line -------------------------------------------------------------------------
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def common_parser(doc: str, size_flag: str, size_default: int, size_help: str) -> Any:
+    """The options every benchmark here takes, plus its own data size (`--versions`, `--runs`)."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("--only", choices=[*SERVERS, "both"], default="both")
     parser.add_argument("--workers", type=int, default=2, help="worker processes per server")
     parser.add_argument("--duration", type=int, default=10, help="seconds per measurement")
     parser.add_argument("--warmup", type=int, default=2, help="seconds of load before each op")
-    parser.add_argument("--versions", type=int, default=10_000, help="versions of the model")
+    parser.add_argument(size_flag, type=int, default=size_default, help=size_help)
     parser.add_argument(
         "--retries", type=int, default=2, help="re-measurements when the machine was busy"
     )
@@ -593,30 +594,46 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--quiet-wait", type=int, default=60, help="seconds to wait for a quiet machine"
     )
     parser.add_argument("--json", type=Path, help="also write the full results here")
-    args = parser.parse_args(argv)
-    if min(args.versions, args.duration, args.workers) < 1:
-        parser.error("--versions, --duration and --workers must be positive")
+    return parser
+
+
+def parse_checked(parser: Any, argv: list[str] | None, size: str) -> argparse.Namespace:
+    args: argparse.Namespace = parser.parse_args(argv)
+    if min(getattr(args, size), args.duration, args.workers) < 1:
+        parser.error(f"--{size}, --duration and --workers must be positive")
     if min(args.warmup, args.retries, args.quiet_wait) < 0:
         parser.error("--warmup, --retries and --quiet-wait cannot be negative")
     return args
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+def run(
+    args: argparse.Namespace,
+    prefix: str,
+    bench: Callable[[str, argparse.Namespace, Path], dict[str, Any]],
+    summarise: Callable[[dict[str, Any]], Any],
+    show: Callable[[dict[str, Any]], None],
+) -> int:
+    """Benchmark each server in turn in a fresh temporary folder; print and save the report."""
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed as the load generator: apt-get install -y wrk")
     settings = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}
     report: dict[str, Any] = {"machine": machine_facts(), "settings": settings, "servers": {}}
-    with tempfile.TemporaryDirectory(prefix="registry-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
         for name in SERVERS if args.only == "both" else (args.only,):
-            report["servers"][name] = bench_server(name, args, Path(tmp))
+            report["servers"][name] = bench(name, args, Path(tmp))
     report["machine"]["loadavg_at_end"] = Path("/proc/loadavg").read_text().split()[:3]
-    report["targets"] = targets(report)
-    print_report(report)
+    report["targets"] = summarise(report)
+    show(report)
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n")
         print(f"\nwrote {args.json}")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = common_parser(__doc__ or "", "--versions", 10_000, "versions of the model")
+    args = parse_checked(parser, argv, "versions")
+    return run(args, "registry-bench-", bench_server, targets, print_report)
 
 
 if __name__ == "__main__":

@@ -19,9 +19,7 @@ import argparse
 import http.client
 import json
 import random
-import shutil
 import sys
-import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
@@ -39,9 +37,11 @@ from registry_bench import (
     _measure_all,
     by_key,
     call,
+    common_parser,
     free_port,
-    machine_facts,
+    parse_checked,
     ratio,
+    run,
     send,
     server_command,
     table,
@@ -241,44 +241,10 @@ def print_report(report: dict[str, Any]) -> None:
 # --- command line -------------------------------------------------------------------------
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", choices=["modelyard", "mlflow", "both"], default="both")
-    parser.add_argument("--workers", type=int, default=2, help="worker processes per server")
-    parser.add_argument("--duration", type=int, default=10, help="seconds per measurement")
-    parser.add_argument("--warmup", type=int, default=2, help="seconds of load before each op")
-    parser.add_argument("--runs", type=int, default=5000, help="runs that search_runs orders")
-    parser.add_argument(
-        "--retries", type=int, default=2, help="re-measurements when the machine was busy"
-    )
-    parser.add_argument(
-        "--quiet-wait", type=int, default=60, help="seconds to wait for a quiet machine"
-    )
-    parser.add_argument("--json", type=Path, help="also write the full results here")
-    args = parser.parse_args(argv)
-    if min(args.runs, args.duration, args.workers) < 1:
-        parser.error("--runs, --duration and --workers must be positive")
-    if min(args.warmup, args.retries, args.quiet_wait) < 0:
-        parser.error("--warmup, --retries and --quiet-wait cannot be negative")
-    return args
-
-
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    if not shutil.which("wrk"):
-        raise SystemExit("wrk is needed as the load generator: apt-get install -y wrk")
-    settings = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}
-    report: dict[str, Any] = {"machine": machine_facts(), "settings": settings, "servers": {}}
-    with tempfile.TemporaryDirectory(prefix="tracking-bench-") as tmp:
-        for name in ("modelyard", "mlflow") if args.only == "both" else (args.only,):
-            report["servers"][name] = bench_server(name, args, Path(tmp))
-    report["machine"]["loadavg_at_end"] = Path("/proc/loadavg").read_text().split()[:3]
-    report["targets"] = targets(report)
-    print_report(report)
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=2) + "\n")
-        print(f"\nwrote {args.json}")
-    return 0
+    parser = common_parser(__doc__ or "", "--runs", 5000, "runs that search_runs orders")
+    args = parse_checked(parser, argv, "runs")
+    return run(args, "tracking-bench-", bench_server, targets, print_report)
 
 
 if __name__ == "__main__":

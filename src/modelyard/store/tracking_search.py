@@ -20,6 +20,7 @@ from modelyard.domain.run_filters import (
     experiment_sort,
     run_sort,
 )
+from modelyard.domain.tracking import DATASET_CONTEXT_TAG
 from modelyard.store.search import _compare
 from modelyard.store.tracking_tables import (
     datasets,
@@ -36,9 +37,6 @@ from modelyard.store.tracking_tables import (
     run_tags,
     runs,
 )
-
-# MLflow keeps a dataset's context ("training", "eval") as this input tag.
-DATASET_CONTEXT_TAG = "mlflow.data.context"
 
 _RUN_COLUMNS: Mapping[str, ColumnElement[Any]] = {
     "run_id": runs.c.run_id,
