@@ -10,6 +10,7 @@ from modelyard.domain.sources import (
     OtherVersion,
     ProxiedArtifacts,
     RunArtifacts,
+    copies_files,
     parse_source,
 )
 from modelyard.errors import InvalidParameter
@@ -64,3 +65,16 @@ def test_an_operator_allowed_prefix_is_kept_as_an_external_reference() -> None:
     )
     with pytest.raises(InvalidParameter, match="outside"):
         parse_source("s3://team-models-evil/x", external_prefixes=["s3://team-models/"])
+
+
+@pytest.mark.parametrize(
+    ("source", "copies"),
+    [
+        ("runs:/abc/model", True),
+        ("mlflow-artifacts:/x/model", True),
+        ("s3://team-models/churn/1", False),
+        ("file:///etc/passwd", False),
+    ],
+)
+def test_only_sources_in_the_store_copy_files(source: str, copies: bool) -> None:
+    assert copies_files(source, external_prefixes=["s3://team-models/"]) is copies

@@ -120,3 +120,13 @@ def _models_source(source: str, path: str) -> Source:
         f"Invalid model version source {source[:200]!r}: expected models:/<model_id>, "
         "models:/<name>/<version> or models:/<name>@<alias>."
     )
+
+
+def copies_files(source: str | None, *, external_prefixes: Sequence[str] = ()) -> bool:
+    """Whether registering `source` copies files (slow I/O) rather than storing a reference.
+    A source that will be refused copies nothing."""
+    try:
+        parsed = parse_source(source or "", external_prefixes=external_prefixes)
+    except InvalidParameter:
+        return False
+    return not isinstance(parsed, ExternalReference)

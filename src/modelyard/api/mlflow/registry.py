@@ -18,7 +18,6 @@ from modelyard.api.mlflow import render
 from modelyard.api.mlflow import schemas as s
 from modelyard.api.mlflow.wire import json_response, read_json, read_query
 from modelyard.domain import sources
-from modelyard.errors import InvalidParameter
 from modelyard.services import aliases, registry, versions
 from modelyard.services.system import UnitOfWork
 
@@ -218,19 +217,11 @@ async def create_model_version(request: Request) -> Response:
         external_sources=external,
         actor=actor_of(request),
     )
-    if _copies_files(req.source, external):
+    if sources.copies_files(req.source, external_prefixes=external):
         version = await run_in_threadpool(create, uow)
     else:
         version = await run_service(create, uow)
     return json_response({"model_version": render.model_version(version)})
-
-
-def _copies_files(source: str | None, external: tuple[str, ...]) -> bool:
-    try:
-        parsed = sources.parse_source(source or "", external_prefixes=external)
-    except InvalidParameter:
-        return False  # refused at once by the service, nothing to copy
-    return not isinstance(parsed, sources.ExternalReference)
 
 
 @router.patch("/model-versions/update")
