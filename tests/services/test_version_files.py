@@ -18,7 +18,7 @@ from modelyard.artifacts.paths import BLOB_PREFIX, blob_path
 from modelyard.config import Settings
 from modelyard.domain.registry import FAILED_REGISTRATION, READY
 from modelyard.errors import InvalidParameter, ModelyardError, NotFound
-from modelyard.services import logged_models, registry, runs, version_files, versions
+from modelyard.services import aliases, logged_models, registry, runs, version_files, versions
 from modelyard.store.tables import metadata
 from modelyard.store.uow import UnitOfWork
 
@@ -237,3 +237,27 @@ def test_a_corrupted_blob_is_never_served_whole(uow: UnitOfWork, store: LocalArt
     with pytest.raises(ModelyardError, match="does not match its manifest"):
         read_all()
     assert sum(map(len, received)) < len(data)
+
+
+@pytest.mark.usefixtures("model")
+def test_a_version_without_its_files_cannot_serve(
+    uow: UnitOfWork, store: LocalArtifactStore
+) -> None:
+    run = runs.create_run(uow, experiment_id="0")
+    failed = _register(uow, store, f"runs:/{run.info.run_id}/model")
+    assert failed.status == FAILED_REGISTRATION
+    before = _snapshot(uow)
+    with pytest.raises(InvalidParameter, match="only a READY version can enter Production"):
+        versions.transition_model_version_stage(
+            uow, name="churn", version=failed.version, stage="Production"
+        )
+    with pytest.raises(InvalidParameter, match="only a READY version can receive the alias"):
+        aliases.set_registered_model_alias(
+            uow, name="churn", alias="champion", version=failed.version
+        )
+    assert _snapshot(uow) == before
+    # Archiving it is still allowed: that is how it is put away.
+    archived = versions.transition_model_version_stage(
+        uow, name="churn", version=failed.version, stage="Archived"
+    )
+    assert archived.current_stage == "Archived"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from modelyard.domain.registry import READY
 from modelyard.errors import InvalidParameter
 
 NONE = "None"
@@ -33,4 +34,16 @@ def check_archive_existing(stage: str, archive_existing_versions: bool) -> None:
         raise InvalidParameter(
             f"Model version transition cannot archive existing model versions because "
             f"'{stage}' is not an Active stage. Valid stages are {', '.join(ACTIVE_STAGES)}."
+        )
+
+
+def check_serves(status: str, *, version: int, what: str) -> None:
+    """Only a READY version may serve: enter Staging or Production, or hold an alias.
+
+    A version still copying its files (PENDING_REGISTRATION) or whose files could not be
+    copied (FAILED_REGISTRATION) would hand its users nothing to load.
+    """
+    if status != READY:
+        raise InvalidParameter(
+            f"Model version {version} is {status}; only a READY version can {what}."
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from modelyard.artifacts.base import ArtifactStore
-from modelyard.domain import aliases, names
+from modelyard.domain import aliases, names, stages
 from modelyard.domain import policies as policy_rules
 from modelyard.domain.events import REGISTERED_MODEL, ActorLike, Target
 from modelyard.domain.registry import ModelVersion
@@ -32,6 +32,7 @@ def set_registered_model_alias(
     with uow.write() as conn:
         model = model_row(conn, name, for_update=True)
         row = version_row(conn, model, number)
+        stages.check_serves(row.status, version=number, what=f"receive the alias {alias!r}")
         # The promotion policy, in this transaction: a refusal (403) writes nothing.
         verdict = policies.enforce(
             conn, model, row, policy_rules.Target(policy_rules.ALIAS, alias), artifacts=artifacts

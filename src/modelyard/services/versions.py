@@ -181,6 +181,8 @@ def transition_model_version_stage(
     with uow.write() as conn:
         model = model_row(conn, name, for_update=True)
         row = version_row(conn, model, number)
+        if target in stages.ACTIVE_STAGES:
+            stages.check_serves(row.status, version=number, what=f"enter {target}")
         # The promotion policy, in this transaction: a refusal (403) writes nothing.
         verdict = policies.enforce(
             conn, model, row, policy_rules.Target(policy_rules.STAGE, target), artifacts=artifacts
