@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -49,6 +49,7 @@ class LiveServer:
         database_url: str | None = None,
         workers: int = 1,
         extra_args: Sequence[str] = (),
+        env: Mapping[str, str] | None = None,
     ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -60,9 +61,13 @@ class LiveServer:
             args += ["--database-url", database_url]
         args += extra_args
         data_dir.mkdir(parents=True, exist_ok=True)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("MODELYARD_")}
+        # The test's own MODELYARD_* variables never leak in; `env` adds the server's.
+        environ = {k: v for k, v in os.environ.items() if not k.startswith("MODELYARD_")}
+        environ.update(env or {})
         self._log = self.log_path.open("wb")
-        self.process = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT, env=env)
+        self.process = subprocess.Popen(
+            args, stdout=self._log, stderr=subprocess.STDOUT, env=environ
+        )
 
     def wait_ready(self, timeout: float = 30) -> None:
         def healthy() -> bool:

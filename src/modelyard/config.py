@@ -7,8 +7,9 @@ nothing in modelyard reads the environment anywhere else.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path("modelyard-data")
@@ -70,6 +71,32 @@ class Settings(BaseSettings):
         description="How long an approval request stays open before it expires (hours).",
     )
 
+    auth: bool = Field(
+        False,
+        description="Require every request to authenticate (users and API tokens). Default: "
+        "off, a local single-user mode, allowed only on a loopback address.",
+    )
+    insecure_no_auth: bool = Field(
+        False,
+        description="Allow listening on a non-loopback address without authentication.",
+    )
+    default_permission: Literal["NO_PERMISSIONS", "READ", "EDIT", "MANAGE"] = Field(
+        "READ",
+        description="What a user may do on a model or experiment they hold no grant on.",
+    )
+    admin_username: str | None = Field(
+        None, description="Create this admin user at start when it does not exist yet."
+    )
+    admin_password: SecretStr | None = Field(
+        None, description="The password of `admin_username`, set only when it is created."
+    )
+    login_max_failures: int = Field(
+        5, ge=1, le=1000, description="Failed logins per user and address before a lockout."
+    )
+    login_window_seconds: int = Field(
+        300, ge=1, le=86_400, description="The window failed logins are counted in (seconds)."
+    )
+
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
@@ -84,6 +111,9 @@ class Settings(BaseSettings):
         if self.artifacts:
             return str(Path(self.artifacts.removeprefix("file://")).resolve())
         return str((self.data_dir / "artifacts").resolve())
+
+    def is_loopback(self) -> bool:
+        return self.host in ("127.0.0.1", "localhost", "::1") or self.host.startswith("127.")
 
     def is_sqlite(self) -> bool:
         return self.resolved_database_url().startswith("sqlite")

@@ -93,10 +93,6 @@ def test_json_text_is_accepted() -> None:
             r"rules\[0\]\.archive_existing \(line 3\): only a rule for Staging or Production",
         ),
         (
-            "rules:\n  - stage: Staging\n    approvals: {count: 1, groups: [leads]}\n",
-            r"rules\[0\]\.approvals\.groups .*group 'leads' is not defined",
-        ),
-        (
             "rules:\n  - stage: Staging\n  - stage: staging\n",
             r"rules\[1\] \(line 3\): a second rule for stage Staging",
         ),

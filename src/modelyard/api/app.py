@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.routing import APIRoute
 
 from modelyard import __version__
+from modelyard.api import auth
 from modelyard.api.errors import install_error_handlers
 from modelyard.api.mlflow import artifacts as mlflow_artifacts
 from modelyard.api.mlflow import registry as mlflow_registry
 from modelyard.api.mlflow import tracking as mlflow_tracking
+from modelyard.api.mlflow import users as mlflow_users
 from modelyard.api.request_id import RequestIdMiddleware
 from modelyard.api.v1 import approvals as v1_approvals
 from modelyard.api.v1 import audit as v1_audit
@@ -21,12 +24,23 @@ from modelyard.api.v1 import history as v1_history
 from modelyard.api.v1 import lineage as v1_lineage
 from modelyard.api.v1 import policies as v1_policies
 from modelyard.api.v1 import retention as v1_retention
+from modelyard.api.v1 import users as v1_users
 from modelyard.config import Settings
 from modelyard.errors import EndpointNotFound
 from modelyard.services.artifacts import open_store
 from modelyard.services.system import open_unit_of_work
 
 MLFLOW_PREFIXES = ("/api/2.0/mlflow", "/ajax-api/2.0/mlflow")
+V1_ROUTERS = (
+    v1_audit,
+    v1_history,
+    v1_policies,
+    v1_approvals,
+    v1_retention,
+    v1_deployments,
+    v1_lineage,
+    v1_users,
+)
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -50,24 +64,33 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.artifacts = artifact_store
     install_error_handlers(app)
     app.add_middleware(RequestIdMiddleware)
+    # With `--auth`, every route but /health authenticates and checks its access rule first;
+    # without it (local mode) nothing is added to any request's path.
+    guard = [Depends(auth.guard)] if settings.auth else []
     # The registry's routes come first, and flat: the requests clients send most find their
     # route in the fewest matches (FastAPI matches an included router's routes twice).
     for prefix in MLFLOW_PREFIXES:
-        _add_routes_flat(app, mlflow_registry.router, prefix=prefix, tags=["mlflow"])
+        _add_routes_flat(
+            app, mlflow_registry.router, prefix=prefix, tags=["mlflow"], dependencies=guard
+        )
     app.include_router(
-        mlflow_artifacts.router, prefix="/api/2.0/mlflow-artifacts", tags=["mlflow-artifacts"]
+        mlflow_artifacts.router,
+        prefix="/api/2.0/mlflow-artifacts",
+        tags=["mlflow-artifacts"],
+        dependencies=guard,
     )
     for prefix in MLFLOW_PREFIXES:
-        app.include_router(mlflow_tracking.router, prefix=prefix, tags=["mlflow"])
-        app.include_router(_unknown_endpoints(), prefix=prefix, include_in_schema=False)
-
-    app.include_router(v1_audit.router, prefix="/api/v1")
-    app.include_router(v1_history.router, prefix="/api/v1")
-    app.include_router(v1_policies.router, prefix="/api/v1")
-    app.include_router(v1_approvals.router, prefix="/api/v1")
-    app.include_router(v1_retention.router, prefix="/api/v1")
-    app.include_router(v1_deployments.router, prefix="/api/v1")
-    app.include_router(v1_lineage.router, prefix="/api/v1")
+        app.include_router(
+            mlflow_tracking.router, prefix=prefix, tags=["mlflow"], dependencies=guard
+        )
+        app.include_router(
+            mlflow_users.router, prefix=prefix, tags=["mlflow-auth"], dependencies=guard
+        )
+        app.include_router(
+            _unknown_endpoints(), prefix=prefix, include_in_schema=False, dependencies=guard
+        )
+    for v1 in V1_ROUTERS:
+        app.include_router(v1.router, prefix="/api/v1", dependencies=guard)
 
     @app.get("/health", tags=["system"])
     def health() -> dict[str, str]:
@@ -76,7 +99,14 @@ def create_app(settings: Settings) -> FastAPI:
     return app
 
 
-def _add_routes_flat(app: FastAPI, router: APIRouter, *, prefix: str, tags: list[str]) -> None:
+def _add_routes_flat(
+    app: FastAPI,
+    router: APIRouter,
+    *,
+    prefix: str,
+    tags: list[str],
+    dependencies: Sequence[Any],
+) -> None:
     """`app.include_router` for a router of plain routes, adding each as a route of the app."""
     for route in router.routes:
         if not isinstance(route, APIRoute) or route.dependencies or router.dependencies:
@@ -88,6 +118,7 @@ def _add_routes_flat(app: FastAPI, router: APIRouter, *, prefix: str, tags: list
             name=route.name,
             tags=[*tags, *route.tags],
             include_in_schema=route.include_in_schema,
+            dependencies=dependencies,
         )
 
 

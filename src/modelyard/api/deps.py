@@ -10,7 +10,9 @@ from starlette.concurrency import run_in_threadpool
 
 from modelyard.config import Settings
 from modelyard.domain import names
+from modelyard.domain.access import Principal
 from modelyard.domain.events import Actor
+from modelyard.services.access import ReadFilter, read_filter
 from modelyard.services.artifacts import ArtifactStore
 from modelyard.services.system import UnitOfWork
 
@@ -76,26 +78,60 @@ async def _settings(request: Request) -> Settings:
 SettingsDep = Annotated[Settings, Depends(_settings)]
 
 
-# Until access control lands (issue #5), the actor of a change is whoever the request says it is:
-# this header, which the modelyard CLI and SDK send with the local user name. Requests without it
-# (the mlflow client) are recorded as "anonymous".
+# With access control on (`--auth`), the actor of a change is the authenticated user. Without it
+# (local mode) the actor is whoever the request says it is: this header, which the modelyard CLI
+# and SDK send with the local user name. Requests without it (the mlflow client) are recorded as
+# "anonymous".
 ACTOR_HEADER = "X-Modelyard-User"
+# Where api/auth.py keeps the authenticated caller in the request's state.
+PRINCIPAL = "principal"
 ANONYMOUS = "anonymous"
 
 
+def actor_of(request: Request) -> Actor:
+    """Who acts (the authenticated user, else the header above) and the request id
+    (api/request_id.py), for audit events."""
+    state = request.scope.get("state", {})
+    principal: Principal | None = state.get(PRINCIPAL)
+    if principal is not None:
+        return Actor(principal.username, state.get("request_id"), principal.user_id)
+    return Actor(
+        name=names.actor_name(request.headers.get(ACTOR_HEADER), default=ANONYMOUS),
+        request_id=state.get("request_id"),
+    )
+
+
 async def _actor(request: Request) -> str:
-    return names.actor_name(request.headers.get(ACTOR_HEADER), default=ANONYMOUS)
+    return actor_of(request).name
 
 
 ActorDep = Annotated[str, Depends(_actor)]
 
 
-def actor_of(request: Request) -> Actor:
-    """Who acts (the header above) and the request id (api/request_id.py), for audit events."""
-    return Actor(
-        name=names.actor_name(request.headers.get(ACTOR_HEADER), default=ANONYMOUS),
-        request_id=request.scope.get("state", {}).get("request_id"),
-    )
+def principal_of(request: Request) -> Principal | None:
+    """The authenticated caller; None when access control is off (local mode)."""
+    found: Principal | None = request.scope.get("state", {}).get(PRINCIPAL)
+    return found
+
+
+def reader_of(request: Request) -> ReadFilter | None:
+    """What searches may show the caller; None (everything) in local mode and for admins."""
+    return read_filter(principal_of(request), settings_of(request).default_permission)
+
+
+async def _reader(request: Request) -> ReadFilter | None:
+    return reader_of(request)
+
+
+# For searches: pass as `readable=` so results hold only what the caller may read.
+ReaderDep = Annotated[ReadFilter | None, Depends(_reader)]
+
+
+async def _principal(request: Request) -> Principal | None:
+    return principal_of(request)
+
+
+PrincipalDep = Annotated[Principal | None, Depends(_principal)]
 
 
 async def _context(request: Request) -> Actor:

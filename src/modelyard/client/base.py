@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import getpass
 import os
-from typing import Any
+from typing import Any, Self
 
 import httpx
 
@@ -30,16 +30,45 @@ def local_user() -> str:
         return "unknown"
 
 
+def credentials(token: str | None = None) -> httpx.Auth | None:
+    """How to sign in to a server with `--auth`: the token given, else MODELYARD_TOKEN or
+    MLFLOW_TRACKING_TOKEN (bearer), else MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD
+    (basic), as the mlflow client reads them. None: a local-mode server needs none."""
+    chosen = token or os.environ.get("MODELYARD_TOKEN") or os.environ.get("MLFLOW_TRACKING_TOKEN")
+    if chosen:
+        return _Bearer(chosen)
+    username = os.environ.get("MLFLOW_TRACKING_USERNAME")
+    password = os.environ.get("MLFLOW_TRACKING_PASSWORD")
+    if username and password:
+        return httpx.BasicAuth(username, password)
+    return None
+
+
+class _Bearer(httpx.Auth):
+    def __init__(self, token: str) -> None:
+        self._header = f"Bearer {token}"
+
+    def auth_flow(self, request: httpx.Request) -> Any:
+        request.headers["Authorization"] = self._header
+        yield request
+
+
 class BaseClient:
     """Calls modelyard's own API (`/api/v1`). Errors come back as `modelyard.errors` types."""
 
     def __init__(
-        self, url: str | None = None, *, user: str | None = None, timeout: float = 30.0
+        self,
+        url: str | None = None,
+        *,
+        user: str | None = None,
+        token: str | None = None,
+        timeout: float = 30.0,
     ) -> None:
         self.url = server_url(url)
         self._http = httpx.Client(
             base_url=self.url,
             headers={ACTOR_HEADER: user or local_user()},
+            auth=credentials(token),
             timeout=timeout,
         )
 
@@ -55,7 +84,7 @@ class BaseClient:
     def close(self) -> None:
         self._http.close()
 
-    def __enter__(self) -> BaseClient:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *_exc: object) -> None:

@@ -23,6 +23,8 @@ MODEL_VERSION = "model_version"
 EXPERIMENT = "experiment"
 RUN = "run"
 LOGGED_MODEL = "logged_model"
+USER = "user"
+GROUP = "group"
 MODEL_TARGETS = (REGISTERED_MODEL, MODEL_VERSION)
 
 
@@ -32,6 +34,8 @@ class Actor:
 
     name: str = ANONYMOUS
     request_id: str | None = None
+    # The authenticated user's id, when access control is on: what they create, they manage.
+    user_id: int | None = None
 
 
 # What services accept as their `actor`: a context, a bare user name, or nobody (anonymous).

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 STAGE = "stage"
 ALIAS = "alias"
@@ -87,7 +87,8 @@ class Rule:
 @dataclass(frozen=True, slots=True)
 class Policy:
     rules: tuple[Rule, ...]
-    # Group name -> its members, until access control provides groups.
+    # Group name -> its members: defined in the policy itself; a rule may also name the
+    # server's groups (users' groups), merged in by `with_server_groups`.
     groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # `rollback: checked`: a rollback must pass the target's rule (all but approvals and
     # from_stage). By default a rollback, which returns to a version that held the target
@@ -106,6 +107,13 @@ class Policy:
             if same:
                 return rule
         return None
+
+    def named_groups(self) -> set[str]:
+        return {g for rule in self.rules if rule.approvals for g in rule.approvals.groups}
+
+    def with_server_groups(self, server: Mapping[str, tuple[str, ...]]) -> Policy:
+        """The policy with the server's groups' members; its own definitions win."""
+        return replace(self, groups={**server, **self.groups})
 
     def may_approve(self, rule: Rule, user: str) -> bool:
         """Whether `user`'s approval counts for `rule` (the requester is excluded elsewhere)."""

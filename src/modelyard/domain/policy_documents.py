@@ -1,6 +1,6 @@
 """Policy documents: YAML or JSON text -> a validated `Policy`, and back to a plain document.
 
-    groups:                      # optional: group -> members, until access control lands
+    groups:                      # optional: group -> members (else the server's groups)
       ml-leads: [alice, bob]
     rollback: unchecked          # optional; `checked`: a rollback must pass the rule too
     rules:
@@ -148,7 +148,7 @@ def _policy(data: Any) -> Policy:
         raise _Problem("rules", "must be a list")
     if len(raw_rules) > MAX_RULES:
         raise _Problem("rules", f"at most {MAX_RULES} rules")
-    rules = [_rule(r, f"rules[{i}]", groups) for i, r in enumerate(raw_rules)]
+    rules = [_rule(r, f"rules[{i}]") for i, r in enumerate(raw_rules)]
     seen: set[tuple[str, str]] = set()
     for i, rule in enumerate(rules):
         key = (rule.target.kind, rule.target.value.lower())
@@ -169,7 +169,7 @@ def _groups(raw: Any) -> dict[str, tuple[str, ...]]:
     return out
 
 
-def _rule(raw: Any, path: str, groups: Mapping[str, tuple[str, ...]]) -> Rule:
+def _rule(raw: Any, path: str) -> Rule:
     if not isinstance(raw, Mapping):
         raise _Problem(path, "a rule must be a mapping")
     unknown = sorted(str(k) for k in set(raw) - _RULE_FIELDS)
@@ -192,7 +192,7 @@ def _rule(raw: Any, path: str, groups: Mapping[str, tuple[str, ...]]) -> Rule:
         signature_required=_bool(
             raw.get("signature_required", False), f"{path}.signature_required"
         ),
-        approvals=_approvals(raw.get("approvals"), f"{path}.approvals", groups),
+        approvals=_approvals(raw.get("approvals"), f"{path}.approvals"),
         archive_existing=archive,
     )
 
@@ -281,9 +281,7 @@ def _tag_key(key: Any, path: str) -> str:
     return key
 
 
-def _approvals(
-    raw: Any, path: str, groups: Mapping[str, tuple[str, ...]]
-) -> ApprovalRequirement | None:
+def _approvals(raw: Any, path: str) -> ApprovalRequirement | None:
     if raw is None:
         return None
     if isinstance(raw, int) and not isinstance(raw, bool):
@@ -294,10 +292,8 @@ def _approvals(
     if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= 20:
         raise _Problem(f"{path}.count", "must be a whole number from 0 to 20")
     users = _names(raw.get("users") or [], f"{path}.users")
+    # A group not defined under `groups` is one of the server's (checked when stored).
     wanted_groups = _names(raw.get("groups") or [], f"{path}.groups")
-    for g in wanted_groups:
-        if g not in groups:
-            raise _Problem(f"{path}.groups", f"group {g!r} is not defined under `groups`")
     return ApprovalRequirement(count=count, users=tuple(users), groups=tuple(wanted_groups))
 
 

@@ -21,7 +21,8 @@ from modelyard.domain.events import ActorLike, as_actor
 from modelyard.domain.events import Target as EventTarget
 from modelyard.domain.policies import APPROVALS_CHECK, Target
 from modelyard.errors import Conflict, InvalidParameter, NotFound, PermissionDenied
-from modelyard.services import audit, policies, promotions
+from modelyard.services import access, audit, policies, promotions
+from modelyard.services.access import ReadFilter
 from modelyard.services.common import model_row, now_ms, version_row
 from modelyard.store import governance
 from modelyard.store.uow import UnitOfWork
@@ -220,15 +221,20 @@ def list_requests(
     model: str | None = None,
     approver: str | None = None,
     status: str | None = g.PENDING,
+    readable: ReadFilter | None = None,
 ) -> list[g.ApprovalRequest]:
     """Requests, newest first. `status` pending (the default) leaves out expired ones;
-    `approver`: only pending requests that person may still approve."""
+    `approver`: only pending requests that person may still approve; `readable`: only those
+    on models the caller may read."""
     if status is not None and status not in g.STATUSES:
         raise InvalidParameter(f"Unknown status {status[:50]!r}; one of {', '.join(g.STATUSES)}.")
     now = now_ms()
     with uow.read() as conn:
         model_id = model_row(conn, names.validate_model_name(model)).id if model else None
         rows = _rows_of_status(conn, model_id, status, now)
+        if readable is not None:
+            shown = access.readable_model_ids(conn, readable, {r.model_id for r in rows})
+            rows = [r for r in rows if r.model_id in shown]
         if approver is not None:
             rows = [r for r in rows if _may_decide(conn, r, approver)]
         return _build(conn, rows, now)

@@ -12,9 +12,10 @@ from modelyard.domain.events import EXPERIMENT, ActorLike, Target
 from modelyard.domain.registry import Page
 from modelyard.domain.tracking import ACTIVE, DEFAULT_EXPERIMENT_ID, DELETED, Experiment
 from modelyard.errors import AlreadyExists, InvalidParameter, NotFound
-from modelyard.services import audit
+from modelyard.services import access, audit
+from modelyard.services.access import ReadFilter
 from modelyard.services.common import now_ms
-from modelyard.store import experiments, runs, tracking_search
+from modelyard.store import experiments, permissions, runs, tracking_search
 from modelyard.store.uow import UnitOfWork
 
 
@@ -56,6 +57,7 @@ def create_experiment(
             conn, name=name, artifact_location=location, now=now_ms()
         )
         experiments.set_experiment_tags(conn, new_id, tag_map)
+        access.grant_creator(conn, permissions.EXPERIMENT, new_id, actor)
         audit.record(
             conn,
             actor,
@@ -89,6 +91,7 @@ def search_experiments(
     order_by: Sequence[str] | None = None,
     max_results: int | None = None,
     page_token: str | None = None,
+    readable: ReadFilter | None = None,
 ) -> Page[Experiment]:
     limit = pagination.check_max_results(
         max_results,
@@ -99,7 +102,7 @@ def search_experiments(
         stages=tracking_rules.view_type(view_type),
         comparisons=run_filters.parse_experiment_filter(filter_string),
         order_bys=run_filters.parse_experiment_order_by(order_by),
-    )
+    ).where(*access.readable_experiments(readable))
     offset = pagination.decode_offset(page_token)
     with uow.read() as conn:
         rows = tracking_search.page(conn, stmt, offset=offset, limit=limit + 1)

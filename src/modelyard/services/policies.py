@@ -8,6 +8,7 @@ approval path), so a refused change writes nothing and answers PERMISSION_DENIED
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterable
 from typing import Any
@@ -26,6 +27,7 @@ from modelyard.domain.policies import (
     STAGE,
     CheckResult,
     Facts,
+    Policy,
     Rule,
     Target,
     evaluate,
@@ -33,7 +35,7 @@ from modelyard.domain.policies import (
 from modelyard.errors import InvalidParameter, NotFound, PermissionDenied
 from modelyard.services import audit
 from modelyard.services.common import model_row, now_ms, version_row
-from modelyard.store import governance, version_files
+from modelyard.store import governance, users, version_files
 from modelyard.store.uow import UnitOfWork
 
 MAX_HISTORY = 1000
@@ -68,6 +70,7 @@ def put_policy(
     name = names.validate_model_name(model) if model is not None else None
     with uow.write() as conn:
         model_id = model_row(conn, name, for_update=True).id if name is not None else None
+        _check_groups(conn, policy)
         row = governance.insert_policy(
             conn,
             model_id=model_id,
@@ -83,6 +86,15 @@ def put_policy(
             after={"policy_version": row.version, "default": name is None},
         )
         return _policy_version(row, name)
+
+
+def _check_groups(conn: sa.Connection, policy: Policy) -> None:
+    unknown = policy.named_groups() - set(policy.groups) - set(users.groups_with_members(conn))
+    if unknown:
+        raise InvalidParameter(
+            f"Invalid policy: group {sorted(unknown)[0]!r} is defined neither under `groups` "
+            "nor on the server (modelyard groups create)."
+        )
 
 
 def get_policy(uow: UnitOfWork, *, model: str | None) -> PolicyVersion:
@@ -117,10 +129,14 @@ def _policy_version(row: sa.Row[Any], model: str | None) -> PolicyVersion:
 def effective_policy(conn: sa.Connection, model: sa.Row[Any]) -> PolicyVersion | None:
     """The model's newest policy version, else the default's, else None."""
     row = governance.newest_policy(conn, model.id)
-    if row is not None:
-        return _policy_version(row, model.name)
-    row = governance.newest_policy(conn, None)
-    return _policy_version(row, None) if row is not None else None
+    found = _policy_version(row, model.name) if row is not None else None
+    if found is None:
+        row = governance.newest_policy(conn, None)
+        found = _policy_version(row, None) if row is not None else None
+    if found is None or not found.policy.named_groups() - set(found.policy.groups):
+        return found
+    merged = found.policy.with_server_groups(users.groups_with_members(conn))
+    return dataclasses.replace(found, policy=merged)
 
 
 def policy_ref(policy: PolicyVersion | None) -> dict[str, Any] | None:

@@ -8,9 +8,10 @@ from modelyard.domain import filters, names, pagination, stages
 from modelyard.domain.events import REGISTERED_MODEL, ActorLike, Target
 from modelyard.domain.registry import ModelVersion, Page, RegisteredModel
 from modelyard.errors import AlreadyExists
-from modelyard.services import audit
+from modelyard.services import access, audit
+from modelyard.services.access import ReadFilter
 from modelyard.services.common import model_row, now_ms, user_id_of
-from modelyard.store import registry, search, versions
+from modelyard.store import permissions, registry, search, versions
 from modelyard.store.uow import UnitOfWork
 
 
@@ -32,6 +33,7 @@ def create_registered_model(
             conn, name=name, description=description, user_id=user_id_of(actor), now=now_ms()
         )
         registry.set_model_tags(conn, model_id, tag_map)
+        access.grant_creator(conn, permissions.MODEL, model_id, actor)
         audit.record(
             conn,
             actor,
@@ -143,6 +145,7 @@ def search_registered_models(
     order_by: Sequence[str] | None = None,
     max_results: int | None = None,
     page_token: str | None = None,
+    readable: ReadFilter | None = None,
 ) -> Page[RegisteredModel]:
     limit = pagination.check_max_results(
         max_results,
@@ -150,6 +153,7 @@ def search_registered_models(
         limit=pagination.MAX_REGISTERED_MODELS_PER_PAGE,
     )
     where = search.registered_model_where(filters.parse_registered_model_filter(filter_string))
+    where += access.readable_models(readable)
     order = search.registered_model_order(filters.parse_registered_model_order_by(order_by))
     offset = pagination.decode_offset(page_token)
     with uow.read() as conn:

@@ -14,7 +14,8 @@ from modelyard.domain import policies as policy_rules
 from modelyard.domain.events import MODEL_VERSION, ActorLike, Target
 from modelyard.domain.registry import PENDING_REGISTRATION, READY, ModelVersion, Page
 from modelyard.errors import InvalidParameter, NotFound
-from modelyard.services import audit, history, policies, version_files
+from modelyard.services import access, audit, history, policies, version_files
+from modelyard.services.access import ReadFilter
 from modelyard.services.common import model_row, now_ms, user_id_of, version_row
 from modelyard.store import history as stage_history
 from modelyard.store import registry, search, versions
@@ -324,6 +325,7 @@ def search_model_versions(
     order_by: Sequence[str] | None = None,
     max_results: int | None = None,
     page_token: str | None = None,
+    readable: ReadFilter | None = None,
 ) -> Page[ModelVersion]:
     limit = pagination.check_max_results(
         max_results,
@@ -331,6 +333,7 @@ def search_model_versions(
         limit=pagination.MAX_MODEL_VERSIONS_PER_PAGE,
     )
     where = search.model_version_where(filters.parse_model_version_filter(filter_string))
+    where += access.readable_versions(readable)
     order = search.model_version_order(filters.parse_model_version_order_by(order_by))
     offset = pagination.decode_offset(page_token)
     with uow.read() as conn:

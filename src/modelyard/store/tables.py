@@ -141,6 +141,7 @@ model_version_files = Table(
 
 # The tracking tables share `metadata`; importing them here means whoever loads the registry's
 # tables (Alembic's env.py, schema comparisons) sees the whole schema.
+from modelyard.store import auth_tables as _auth_tables  # noqa: E402, F401
 from modelyard.store import deployment_tables as _deployment_tables  # noqa: E402, F401
 from modelyard.store import events_tables as _events_tables  # noqa: E402, F401
 from modelyard.store import governance_tables as _governance_tables  # noqa: E402, F401

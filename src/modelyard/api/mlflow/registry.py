@@ -13,7 +13,14 @@ import functools
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from modelyard.api.deps import actor_of, artifacts_of, run_service, settings_of, uow_of
+from modelyard.api.deps import (
+    actor_of,
+    artifacts_of,
+    reader_of,
+    run_service,
+    settings_of,
+    uow_of,
+)
 from modelyard.api.mlflow import render
 from modelyard.api.mlflow import schemas as s
 from modelyard.api.mlflow.wire import json_response, read_json, read_query
@@ -99,6 +106,7 @@ async def search_registered_models(request: Request) -> Response:
         order_by=req.order_by,
         max_results=req.max_results,
         page_token=req.page_token,
+        readable=reader_of(request),
     )
     out: dict[str, object] = {"registered_models": [render.registered_model(m) for m in page.items]}
     if page.next_page_token:
@@ -289,6 +297,7 @@ async def search_model_versions(request: Request) -> Response:
         order_by=req.order_by,
         max_results=req.max_results,
         page_token=req.page_token,
+        readable=reader_of(request),
     )
     out: dict[str, object] = {"model_versions": [render.model_version(v) for v in page.items]}
     if page.next_page_token:

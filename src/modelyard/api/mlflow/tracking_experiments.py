@@ -7,11 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 
-from modelyard.api.deps import ContextDep, UowDep, run_service
+from modelyard.api.deps import ContextDep, ReaderDep, UowDep, run_service
 from modelyard.api.mlflow import tracking_render as render
 from modelyard.api.mlflow import tracking_schemas as s
 from modelyard.api.mlflow.wire import json_body, json_response, query_params
 from modelyard.services import datasets, experiments
+from modelyard.services.access import ReadFilter
 
 router = APIRouter()
 
@@ -57,9 +58,10 @@ def get_experiment_by_name(
     return json_response({"experiment": render.experiment(found)})
 
 
-def _search(req: s.SearchExperiments, uow: UowDep) -> Response:
+def _search(req: s.SearchExperiments, uow: UowDep, reader: ReadFilter | None) -> Response:
     page = experiments.search_experiments(
         uow,
+        readable=reader,
         view_type=req.view_type,
         filter_string=req.filter,
         order_by=req.order_by,
@@ -74,16 +76,20 @@ def _search(req: s.SearchExperiments, uow: UowDep) -> Response:
 
 @router.post("/experiments/search")
 def search_experiments_post(
-    req: Annotated[s.SearchExperiments, Depends(json_body(s.SearchExperiments))], uow: UowDep
+    req: Annotated[s.SearchExperiments, Depends(json_body(s.SearchExperiments))],
+    uow: UowDep,
+    reader: ReaderDep,
 ) -> Response:
-    return _search(req, uow)
+    return _search(req, uow, reader)
 
 
 @router.get("/experiments/search")
 def search_experiments_get(
-    req: Annotated[s.SearchExperiments, Depends(query_params(s.SearchExperiments))], uow: UowDep
+    req: Annotated[s.SearchExperiments, Depends(query_params(s.SearchExperiments))],
+    uow: UowDep,
+    reader: ReaderDep,
 ) -> Response:
-    return _search(req, uow)
+    return _search(req, uow, reader)
 
 
 @router.post("/experiments/update")

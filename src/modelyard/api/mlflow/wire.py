@@ -58,7 +58,7 @@ async def read_json(request: Request, model: type[M]) -> M:
         raise InvalidParameter(
             f"Content-Type must be 'application/json', got {content_type[:100]!r}."
         )
-    raw = await _read_limited(request)
+    raw = await read_limited(request)
     try:
         data = orjson.loads(raw) if raw else None
     except orjson.JSONDecodeError as e:
@@ -66,7 +66,7 @@ async def read_json(request: Request, model: type[M]) -> M:
     return validate(model, data, strict=True)
 
 
-async def _read_limited(request: Request) -> bytes:
+async def read_limited(request: Request) -> bytes:
     parts: list[bytes] = []
     size = 0
     async for chunk in request.stream():

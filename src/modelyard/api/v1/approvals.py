@@ -7,7 +7,14 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from modelyard.api.deps import ArtifactsDep, ContextDep, SettingsDep, UowDep, run_service
+from modelyard.api.deps import (
+    ArtifactsDep,
+    ContextDep,
+    ReaderDep,
+    SettingsDep,
+    UowDep,
+    run_service,
+)
 from modelyard.api.v1 import governance_render as out
 from modelyard.api.v1.governance_render import TargetBody
 from modelyard.services import approvals
@@ -49,11 +56,16 @@ async def request_approval(
 
 @router.get("/approvals", summary="List approval requests (pending by default)")
 async def list_approvals(
-    uow: UowDep, model: str | None = None, approver: str | None = None, status: str = "pending"
+    uow: UowDep,
+    reader: ReaderDep,
+    model: str | None = None,
+    approver: str | None = None,
+    status: str = "pending",
 ) -> dict[str, Any]:
     found = await run_service(
         approvals.list_requests,
         uow,
+        readable=reader,
         model=model,
         approver=approver,
         status=None if status == "all" else status,
