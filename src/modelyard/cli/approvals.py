@@ -8,7 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
-from modelyard.cli.policy import Json, Url, client, fail
+from modelyard.cli.options import Json, Url, fail
+from modelyard.cli.policy import client
 from modelyard.cli.promote import Alias, Stage
 
 approvals_app = typer.Typer(
@@ -20,16 +21,8 @@ RequestId = Annotated[int, typer.Argument(help="Approval request id.")]
 
 
 def _call(url: str | None, method: str, *args: Any, **kwargs: Any) -> Any:
-    from modelyard.errors import ModelyardError, PermissionDenied
-
-    try:
-        with client("approvals", url) as c:
-            return getattr(c, method)(*args, **kwargs)
-    except PermissionDenied as e:
-        typer.echo(str(e), err=True)
-        raise typer.Exit(1) from None
-    except ModelyardError as e:
-        raise fail(e) from None
+    with client("approvals", url) as c:
+        return getattr(c, method)(*args, **kwargs)
 
 
 def _show(req: dict[str, Any], as_json: bool) -> None:
@@ -54,9 +47,12 @@ def approvals_request(
     url: Url = None,
     as_json: Json = False,
 ) -> None:
-    """Ask for approval to move a version to a stage or alias."""
+    """Ask for approval to move a version to a stage or alias.
+
+    Example: modelyard approvals request churn 7 --stage Production --comment "f1 0.91"
+    """
     if (stage is None) == (alias is None):
-        raise fail(ValueError("give exactly one of --stage and --alias"))
+        raise fail("give exactly one of --stage and --alias")
     _show(
         _call(url, "request_approval", model, version, stage=stage, alias=alias, comment=comment),
         as_json,
@@ -67,7 +63,10 @@ def approvals_request(
 def approvals_approve(
     request_id: RequestId, comment: Comment = None, url: Url = None, as_json: Json = False
 ) -> None:
-    """Approve a request; the last approval needed applies the change."""
+    """Approve a request; the last approval needed applies the change.
+
+    Example: modelyard approvals approve 12 --comment "checked the holdout"
+    """
     _show(_call(url, "approve", request_id, comment=comment), as_json)
 
 
@@ -75,13 +74,19 @@ def approvals_approve(
 def approvals_reject(
     request_id: RequestId, comment: Comment = None, url: Url = None, as_json: Json = False
 ) -> None:
-    """Reject a request."""
+    """Reject a request.
+
+    Example: modelyard approvals reject 12 --comment "f1 dropped on the EU slice"
+    """
     _show(_call(url, "reject", request_id, comment=comment), as_json)
 
 
 @approvals_app.command("cancel")
 def approvals_cancel(request_id: RequestId, url: Url = None, as_json: Json = False) -> None:
-    """Cancel your own request."""
+    """Cancel your own request.
+
+    Example: modelyard approvals cancel 12
+    """
     _show(_call(url, "cancel", request_id), as_json)
 
 
@@ -92,7 +97,10 @@ def approvals_comment(
     url: Url = None,
     as_json: Json = False,
 ) -> None:
-    """Comment on a request."""
+    """Comment on a request.
+
+    Example: modelyard approvals comment 12 "the holdout numbers are in the run"
+    """
     _show(_call(url, "comment", request_id, text), as_json)
 
 
@@ -110,7 +118,10 @@ def approvals_list(
     url: Url = None,
     as_json: Json = False,
 ) -> None:
-    """List approval requests, newest first (pending ones by default)."""
+    """List approval requests, newest first (pending ones by default).
+
+    Example: modelyard approvals list --approver carol --json
+    """
     found = _call(url, "list", model=model, approver=approver, status=status)
     if as_json:
         typer.echo(json.dumps(found, indent=2))

@@ -11,26 +11,15 @@ from typing import Annotated, Any
 
 import typer
 
-audit_app = typer.Typer(help="The audit trail: list, export, verify.", no_args_is_help=True)
+from modelyard.cli.options import Json, Url, fail
 
-Url = Annotated[
-    str | None,
-    typer.Option(
-        "--url", envvar="MODELYARD_URL", help="The modelyard server, e.g. http://host:5000."
-    ),
-]
-Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+audit_app = typer.Typer(help="The audit trail: list, export, verify.", no_args_is_help=True)
 
 
 def _client(url: str | None) -> Any:
     from modelyard.client.audit import AuditClient
 
     return AuditClient(url)
-
-
-def _fail(error: Exception) -> typer.Exit:
-    typer.echo(f"error: {error}", err=True)
-    return typer.Exit(2)
 
 
 def _ms(value: str | None) -> int | None:
@@ -61,22 +50,20 @@ def audit_list(
     url: Url = None,
     as_json: Json = False,
 ) -> None:
-    """List audit events, newest first."""
-    from modelyard.errors import ModelyardError
+    """List audit events, newest first.
 
-    try:
-        with _client(url) as client:
-            page = client.list_events(
-                model=model,
-                version=version,
-                actor=actor,
-                action=action,
-                since=_ms(since),
-                until=_ms(until),
-                max_results=max_results,
-            )
-    except ModelyardError as e:
-        raise _fail(e) from None
+    Example: modelyard audit list --model fraud --since 2026-01-01 --json
+    """
+    with _client(url) as client:
+        page = client.list_events(
+            model=model,
+            version=version,
+            actor=actor,
+            action=action,
+            since=_ms(since),
+            until=_ms(until),
+            max_results=max_results,
+        )
     if as_json:
         typer.echo(json.dumps(page["events"], indent=2))
         return
@@ -103,9 +90,10 @@ def audit_export(
     until: Annotated[str | None, typer.Option(help="Up to (ms or ISO date/time).")] = None,
     url: Url = None,
 ) -> None:
-    """Export audit events as JSON Lines, oldest first."""
-    from modelyard.errors import ModelyardError
+    """Export audit events as JSON Lines, oldest first.
 
+    Example: modelyard audit export -o audit-2026-01.jsonl --since 2026-01-01 --until 2026-02-01
+    """
     out = output.open("w", encoding="utf-8") if output else sys.stdout
     count = 0
     try:
@@ -115,8 +103,6 @@ def audit_export(
             ):
                 out.write(line + "\n")
                 count += 1
-    except ModelyardError as e:
-        raise _fail(e) from None
     finally:
         if output:
             out.close()
@@ -126,21 +112,21 @@ def audit_export(
 
 @audit_app.command("verify")
 def audit_verify(url: Url = None, as_json: Json = False) -> None:
-    """Verify the hash chain; exit 1 naming the first bad event if it was tampered with."""
-    from modelyard.errors import ModelyardError
+    """Verify the hash chain; exit 1 naming the first bad event if it was tampered with.
 
-    try:
-        with _client(url) as client:
-            result = client.verify()
-    except ModelyardError as e:
-        raise _fail(e) from None
+    Example: modelyard audit verify || echo "the audit trail was tampered with"
+    """
+    with _client(url) as client:
+        result = client.verify()
     if as_json:
         typer.echo(json.dumps(result))
     elif result["ok"]:
         typer.echo(f"audit chain OK: {result['checked']} events")
     else:
-        typer.echo(
-            f"audit chain BROKEN at event {result['first_bad_seq']}: {result['reason']}", err=True
+        typer.secho(
+            f"audit chain BROKEN at event {result['first_bad_seq']}: {result['reason']}",
+            fg="red",
+            err=True,
         )
     if not result["ok"]:
         raise typer.Exit(1)
@@ -152,7 +138,7 @@ Stage = Annotated[str | None, typer.Option(help="A stage, e.g. Production.")]
 
 def _one_of(alias: str | None, stage: str | None) -> None:
     if (alias is None) == (stage is None):
-        raise typer.BadParameter("give exactly one of --alias and --stage")
+        raise fail("give exactly one of --alias and --stage")
 
 
 def history(
@@ -162,18 +148,16 @@ def history(
     url: Url = None,
     as_json: Json = False,
 ) -> None:
-    """Show which versions an alias or stage pointed at, newest first."""
-    from modelyard.errors import ModelyardError
+    """Show which versions an alias or stage pointed at, newest first.
 
+    Example: modelyard history fraud --alias champion
+    """
     _one_of(alias, stage)
-    try:
-        with _client(url) as client:
-            if alias is not None:
-                rows = client.alias_history(model, alias)
-            else:
-                rows = client.stage_history(model, stage)
-    except ModelyardError as e:
-        raise _fail(e) from None
+    with _client(url) as client:
+        if alias is not None:
+            rows = client.alias_history(model, alias)
+        else:
+            rows = client.stage_history(model, stage)
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
@@ -204,15 +188,13 @@ def rollback(
     url: Url = None,
     as_json: Json = False,
 ) -> None:
-    """Move an alias or a stage back to its previous version (audited)."""
-    from modelyard.errors import ModelyardError
+    """Move an alias or a stage back to its previous version (audited).
 
+    Example: modelyard rollback fraud --alias champion
+    """
     _one_of(alias, stage)
-    try:
-        with _client(url) as client:
-            changed = client.rollback(model, alias=alias, stage=stage)
-    except ModelyardError as e:
-        raise _fail(e) from None
+    with _client(url) as client:
+        changed = client.rollback(model, alias=alias, stage=stage)
     if as_json:
         typer.echo(json.dumps(changed, indent=2))
         return

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from modelyard.cli.policy import Json, Url, fail
+from modelyard.cli.options import Json, Url, fail
 
 deployments_app = typer.Typer(help="Deployment records: where versions run.", no_args_is_help=True)
 Model = Annotated[str, typer.Argument(help="Registered model name.")]
@@ -48,14 +48,12 @@ def lineage(
     url: Url = None,
     as_json: Json = False,
 ) -> None:
-    """Show the whole story of a version: run, logged model, history, approvals, deployments."""
-    from modelyard.errors import ModelyardError
+    """Show the whole story of a version: run, logged model, history, approvals, deployments.
 
-    try:
-        with _client(url) as client:
-            found = client.lineage(model, version)
-    except ModelyardError as e:
-        raise fail(e) from None
+    Example: modelyard lineage churn 7 --output churn-7.json
+    """
+    with _client(url) as client:
+        found = client.lineage(model, version)
     if output is not None:
         output.write_text(json.dumps(found, indent=2) + "\n", encoding="utf-8")
         typer.echo(f"lineage of {model} version {version} written to {output}", err=True)
@@ -156,14 +154,12 @@ def compare(
     url: Url = None,
     as_json: Json = False,
 ) -> None:
-    """Compare two versions: metrics (delta b - a), params, tags, signatures, files."""
-    from modelyard.errors import ModelyardError
+    """Compare two versions: metrics (delta b - a), params, tags, signatures, files.
 
-    try:
-        with _client(url) as client:
-            found = client.compare(model, a, b)
-    except ModelyardError as e:
-        raise fail(e) from None
+    Example: modelyard compare churn 6 7
+    """
+    with _client(url) as client:
+        found = client.compare(model, a, b)
     if as_json:
         typer.echo(json.dumps(found, indent=2))
     else:
@@ -217,20 +213,18 @@ def deployments_record(
     url: Url = None,
     as_json: Json = False,
 ) -> None:
-    """Record that a version was deployed (audited)."""
-    from modelyard.errors import ModelyardError
+    """Record that a version was deployed (audited).
 
+    Example: modelyard deployments record churn 7 --environment production --tag region=eu
+    """
     tags = dict(t.split("=", 1) for t in tag or [] if "=" in t)
     if len(tags) != len(tag or []):
-        raise fail(ValueError("--tag takes KEY=VALUE"))
-    try:
-        with _client(url) as client:
-            made = client.record_deployment(
-                model, version, environment=environment, endpoint=endpoint, note=note,
-                tags=tags or None,
-            )  # fmt: skip
-    except ModelyardError as e:
-        raise fail(e) from None
+        raise fail("--tag takes KEY=VALUE")
+    with _client(url) as client:
+        made = client.record_deployment(
+            model, version, environment=environment, endpoint=endpoint, note=note,
+            tags=tags or None,
+        )  # fmt: skip
     if as_json:
         typer.echo(json.dumps(made, indent=2))
     else:
@@ -245,14 +239,12 @@ def deployments_list(
     url: Url = None,
     as_json: Json = False,
 ) -> None:
-    """List deployment records, newest first."""
-    from modelyard.errors import ModelyardError
+    """List deployment records, newest first.
 
-    try:
-        with _client(url) as client:
-            rows = client.deployments(model, version, environment=environment)
-    except ModelyardError as e:
-        raise fail(e) from None
+    Example: modelyard deployments list churn --environment production
+    """
+    with _client(url) as client:
+        rows = client.deployments(model, version, environment=environment)
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return

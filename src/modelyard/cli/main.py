@@ -13,16 +13,23 @@ from typing import Annotated, Any
 import typer
 
 from modelyard import __version__
+from modelyard.cli import access as cli_access
 from modelyard.cli import approvals as cli_approvals
 from modelyard.cli import audit as cli_audit
+from modelyard.cli import demo as cli_demo
 from modelyard.cli import lineage as cli_lineage
+from modelyard.cli import mlflow_import as cli_mlflow_import
 from modelyard.cli import policy as cli_policy
 from modelyard.cli import promote as cli_promote
 from modelyard.cli import retention as cli_retention
+from modelyard.cli import transfer as cli_transfer
+from modelyard.cli import users as cli_users
+from modelyard.cli.options import ModelyardGroup
 
 app = typer.Typer(
     name="modelyard",
     help="modelyard: an MLflow-compatible model registry with governance built in.",
+    cls=ModelyardGroup,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -39,6 +46,14 @@ app.command()(cli_retention.retention)
 app.command()(cli_lineage.lineage)
 app.command()(cli_lineage.compare)
 app.add_typer(cli_lineage.deployments_app, name="deployments")
+app.command()(cli_demo.demo)
+app.command()(cli_transfer.download)
+app.command()(cli_transfer.upload)
+app.add_typer(cli_mlflow_import.import_app, name="import")
+app.add_typer(cli_users.users_app, name="users")
+app.add_typer(cli_access.tokens_app, name="tokens")
+app.add_typer(cli_access.groups_app, name="groups")
+app.add_typer(cli_access.permissions_app, name="permissions")
 
 DatabaseUrl = Annotated[
     str | None,
@@ -100,6 +115,31 @@ def server(
         bool | None,
         typer.Option("--access-log/--no-access-log", help="Log every request."),
     ] = None,
+    auth: Annotated[
+        bool | None,
+        typer.Option(
+            "--auth/--no-auth",
+            envvar="MODELYARD_AUTH",
+            help="Require every request to authenticate (users and API tokens).",
+        ),
+    ] = None,
+    insecure_no_auth: Annotated[
+        bool | None,
+        typer.Option(
+            "--insecure-no-auth",
+            envvar="MODELYARD_INSECURE_NO_AUTH",
+            help="Allow a non-loopback address without authentication (behind an "
+            "authenticating proxy only).",
+        ),
+    ] = None,
+    default_permission: Annotated[
+        str | None,
+        typer.Option(
+            envvar="MODELYARD_DEFAULT_PERMISSION",
+            help="With --auth: what users may do where they hold no grant "
+            "(NO_PERMISSIONS, READ, EDIT, MANAGE; default READ).",
+        ),
+    ] = None,
 ) -> None:
     """Start the registry server (migrates the database first).
 
@@ -119,8 +159,23 @@ def server(
         external_sources=external_sources,
         data_dir=data_dir,
         access_log=access_log,
+        auth=auth,
+        insecure_no_auth=insecure_no_auth,
+        default_permission=default_permission,
     )
+    from modelyard.errors import ModelyardError
+    from modelyard.services import access_mode
+
+    try:
+        mode = access_mode.check_mode(settings)
+    except ModelyardError as e:
+        typer.secho(f"error: {e}", fg="red", err=True)
+        raise typer.Exit(2) from None
     upgrade_database(settings)
+    created = access_mode.bootstrap_admin(settings)
+    typer.secho(mode, fg="yellow" if not settings.auth else None, err=True)
+    if created:
+        typer.echo(created, err=True)
     typer.echo(
         f"modelyard {__version__} on http://{settings.host}:{settings.port} "
         f"({settings.workers} worker(s)); database {_redacted(settings.resolved_database_url())}; "
@@ -148,7 +203,10 @@ def server(
 
 @db_app.command("upgrade")
 def db_upgrade(database_url: DatabaseUrl = None, data_dir: DataDir = None) -> None:
-    """Create or upgrade the schema to the newest revision."""
+    """Create or upgrade the schema to the newest revision.
+
+    Example: modelyard db upgrade --database-url postgresql+psycopg://user:pw@db:5432/modelyard
+    """
     from modelyard.services.system import upgrade_database
 
     revision = upgrade_database(_settings(database_url=database_url, data_dir=data_dir))
@@ -157,7 +215,10 @@ def db_upgrade(database_url: DatabaseUrl = None, data_dir: DataDir = None) -> No
 
 @db_app.command("current")
 def db_current(database_url: DatabaseUrl = None, data_dir: DataDir = None) -> None:
-    """Print the schema revision of the database."""
+    """Print the schema revision of the database.
+
+    Example: modelyard db current --data-dir /srv/modelyard-data
+    """
     from modelyard.services.system import database_revision
 
     revision = database_revision(_settings(database_url=database_url, data_dir=data_dir))
@@ -166,12 +227,16 @@ def db_current(database_url: DatabaseUrl = None, data_dir: DataDir = None) -> No
 
 @app.command()
 def version() -> None:
-    """Print modelyard's version."""
+    """Print modelyard's version.
+
+    Example: modelyard version
+    """
     typer.echo(__version__)
 
 
 def _as_environment(settings: Any) -> dict[str, str]:
-    values = settings.model_dump()
+    # Workers need no admin password: the admin is created before they start.
+    values = settings.model_dump(exclude={"admin_password"})
     values["database_url"] = settings.resolved_database_url()
     values["artifacts"] = settings.resolved_artifacts()
     return {f"MODELYARD_{k.upper()}": str(v) for k, v in values.items() if v is not None}

@@ -9,21 +9,9 @@ from typing import Annotated, Any
 
 import typer
 
+from modelyard.cli.options import Json, Url
+
 policy_app = typer.Typer(help="Promotion policies: apply a YAML file, show.", no_args_is_help=True)
-
-Url = Annotated[
-    str | None,
-    typer.Option(
-        "--url", envvar="MODELYARD_URL", help="The modelyard server, e.g. http://host:5000."
-    ),
-]
-Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
-
-
-def fail(error: Exception) -> typer.Exit:
-    """One line on stderr, exit code 2 (1 is kept for 'the policy says no')."""
-    typer.echo(f"error: {error}", err=True)
-    return typer.Exit(2)
 
 
 def client(kind: str, url: str | None) -> Any:
@@ -41,18 +29,13 @@ def policy_apply(
     url: Url = None,
     as_json: Json = False,
 ) -> None:
-    """Store a policy file as the newest policy version of a model, or of the server default."""
-    from modelyard.errors import ModelyardError
+    """Store a policy file as the newest policy version of a model, or of the server default.
 
-    try:
-        text = file.read_text()
-    except OSError as e:
-        raise fail(e) from None
-    try:
-        with client("policies", url) as c:
-            stored = c.put_policy(text, model=model)
-    except ModelyardError as e:
-        raise fail(e) from None
+    Example: modelyard policy apply policy.yaml --model churn
+    """
+    text = file.read_text()
+    with client("policies", url) as c:
+        stored = c.put_policy(text, model=model)
     if as_json:
         typer.echo(json.dumps(stored, indent=2))
         return
@@ -69,16 +52,14 @@ def policy_show(
     url: Url = None,
     as_json: Json = False,
 ) -> None:
-    """Show the newest policy (as YAML) of a model or of the server default."""
+    """Show the newest policy (as YAML) of a model or of the server default.
+
+    Example: modelyard policy show churn --history
+    """
     import yaml
 
-    from modelyard.errors import ModelyardError
-
-    try:
-        with client("policies", url) as c:
-            found = c.policy_history(model) if history else [c.get_policy(model)]
-    except ModelyardError as e:
-        raise fail(e) from None
+    with client("policies", url) as c:
+        found = c.policy_history(model) if history else [c.get_policy(model)]
     if as_json:
         typer.echo(json.dumps(found if history else found[0], indent=2))
         return

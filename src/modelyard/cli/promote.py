@@ -8,7 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
-from modelyard.cli.policy import Json, Url, client, fail
+from modelyard.cli.options import EXIT_REFUSED, Json, Url, fail
+from modelyard.cli.policy import client
 
 Stage = Annotated[str | None, typer.Option("--stage", help="Target stage, e.g. Production.")]
 Alias = Annotated[str | None, typer.Option("--alias", help="Target alias, e.g. champion.")]
@@ -25,23 +26,20 @@ def promote(
     url: Url = None,
     as_json: Json = False,
 ) -> None:
-    """Promote a version to a stage or alias, checked against the promotion policy."""
-    from modelyard.errors import ModelyardError, PermissionDenied
+    """Promote a version to a stage or alias, checked against the promotion policy.
 
+    Exit status: 0 allowed (and done), 1 refused by the policy, 2 any other error.
+
+    Example: modelyard promote churn 7 --stage Production --check
+    """
     if (stage is None) == (alias is None):
-        raise fail(ValueError("give exactly one of --stage and --alias"))
-    try:
-        with client("policies", url) as c:
-            if check:
-                result = c.check(model, version, stage=stage, alias=alias)
-                _show_check(result, as_json)
-                raise typer.Exit(0 if result["allowed"] else 1)
-            moved = c.promote(model, version, stage=stage, alias=alias)
-    except PermissionDenied as e:
-        typer.echo(str(e), err=True)
-        raise typer.Exit(1) from None
-    except ModelyardError as e:
-        raise fail(e) from None
+        raise fail("give exactly one of --stage and --alias")
+    with client("policies", url) as c:
+        if check:
+            result = c.check(model, version, stage=stage, alias=alias)
+            _show_check(result, as_json)
+            raise typer.Exit(0 if result["allowed"] else EXIT_REFUSED)
+        moved = c.promote(model, version, stage=stage, alias=alias)
     if as_json:
         typer.echo(json.dumps(moved, indent=2))
     else:

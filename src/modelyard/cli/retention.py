@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from modelyard.cli.policy import Json, Url, fail
+from modelyard.cli.options import Json, Url
 
 
 def retention(
@@ -25,23 +25,18 @@ def retention(
     url: Url = None,
     as_json: Json = False,
 ) -> None:
-    """Archive (or delete) all but the newest N versions; aliased, Staging, Production and
-    pending-approval versions are never touched."""
-    from modelyard.client import RetentionClient
-    from modelyard.errors import ModelyardError, PermissionDenied
+    """Archive (or delete) all but the newest N versions.
 
-    client = RetentionClient(url)
-    try:
+    Aliased, Staging, Production and pending-approval versions are never touched.
+
+    Example: modelyard retention fraud --keep 5 --dry-run
+    """
+    from modelyard.client import RetentionClient
+
+    with RetentionClient(url) as client:
         result = client.apply_retention(
             model, keep=keep, action="delete" if delete else "archive", dry_run=dry_run
         )
-    except PermissionDenied as e:
-        typer.echo(str(e), err=True)
-        raise typer.Exit(1) from None
-    except ModelyardError as e:
-        raise fail(e) from None
-    finally:
-        client.close()
     if as_json:
         typer.echo(json.dumps(result, indent=2))
     else:

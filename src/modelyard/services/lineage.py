@@ -17,7 +17,7 @@ from modelyard.domain.deployments import MAX_DEPLOYMENTS_LISTED
 from modelyard.domain.events import MODEL_VERSION
 from modelyard.domain.history import AliasChange, StageChange
 from modelyard.domain.lineage import Lineage, Registration
-from modelyard.domain.registry import ModelVersion
+from modelyard.domain.registry import ModelVersion, VersionFile
 from modelyard.domain.tracking import Experiment, LoggedModel, Run
 from modelyard.services.approvals import requests_of_version
 from modelyard.services.common import model_row, version_row
@@ -60,6 +60,19 @@ def version_lineage(uow: UnitOfWork, *, name: str | None, version: str | int | N
                 conn, model_id=model.id, version_id=row.id, limit=MAX_DEPLOYMENTS_LISTED
             ),
         )
+
+
+def version_manifest(
+    uow: UnitOfWork, *, name: str | None, version: str | int | None
+) -> tuple[ModelVersion, list[VersionFile] | None]:
+    """A version and its files (path, size, sha256), which clients check downloads against.
+    None for a version that references files modelyard does not keep."""
+    name = names.validate_model_name(name)
+    number = names.parse_version(version)
+    with uow.read() as conn:
+        row = version_row(conn, model_row(conn, name), number)
+        mv = versions.load_versions(conn, [row])[0]
+        return mv, version_files.files_of(conn, row.id) if mv.storage_location else None
 
 
 def _registration(conn: sa.Connection, mv: ModelVersion) -> Registration:

@@ -25,6 +25,15 @@ async def version_lineage(name: str, version: str, uow: UowDep) -> dict[str, Any
 
 
 @router.get(
+    "/models/{name}/versions/{version}/files",
+    summary="A version's files: path, size and sha256 of each (null for an external reference)",
+)
+async def version_files(name: str, version: str, uow: UowDep) -> dict[str, Any]:
+    mv, files = await run_service(lineage.version_manifest, uow, name=name, version=version)
+    return {"manifest": out.manifest(mv, files)}
+
+
+@router.get(
     "/models/{name}/compare",
     summary="Two versions side by side: a=VERSION or MODEL/VERSION, b likewise; deltas are b - a",
 )

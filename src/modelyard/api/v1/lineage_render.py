@@ -15,7 +15,7 @@ from modelyard.domain.comparison import Comparison, FileChange, MetricDelta, Val
 from modelyard.domain.deployments import Deployment
 from modelyard.domain.history import AliasChange, StageChange
 from modelyard.domain.lineage import Lineage, SourceCode
-from modelyard.domain.registry import ModelVersion
+from modelyard.domain.registry import ModelVersion, VersionFile
 from modelyard.domain.tracking import Experiment, LoggedModel, Metric, Run
 
 
@@ -44,6 +44,17 @@ def version(v: ModelVersion) -> dict[str, Any]:
         "user_id": v.user_id,
         "creation_timestamp": v.creation_timestamp,
         "last_updated_timestamp": v.last_updated_timestamp,
+    }
+
+
+def manifest(v: ModelVersion, files: list[VersionFile] | None) -> dict[str, Any]:
+    return {
+        "name": v.name,
+        "version": v.version,
+        "storage_location": v.storage_location,
+        "files": None
+        if files is None
+        else [{"path": f.path, "size": f.size, "sha256": f.sha256} for f in files],
     }
 
 
