@@ -84,14 +84,24 @@ def modelyard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 
 @contextlib.contextmanager
 def tracking(url: str) -> Iterator[MlflowClient]:
-    before = mlflow.get_tracking_uri()
-    mlflow.set_tracking_uri(url)
-    mlflow.set_registry_uri(url)
+    """mlflow's fluent API against `url`. set_tracking_uri, set_registry_uri and set_experiment
+    also write MLFLOW_* environment variables and module globals: all are put back after, or
+    later tests in this process would talk to this (by then stopped) server."""
+    keys = ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI", "MLFLOW_EXPERIMENT_ID")
+    saved = {key: os.environ.pop(key, None) for key in keys}
+    registry_utils = mlflow.tracking._model_registry.utils
     try:
+        mlflow.set_tracking_uri(url)
+        mlflow.set_registry_uri(url)
         yield MlflowClient(url, url)
     finally:
-        mlflow.set_tracking_uri(before)
-        mlflow.set_registry_uri(before)
+        mlflow.set_tracking_uri(None)
+        registry_utils._registry_uri = None
+        mlflow.tracking.fluent._active_experiment_id = None
+        for key, value in saved.items():
+            os.environ.pop(key, None)
+            if value is not None:
+                os.environ[key] = value
 
 
 @dataclass(frozen=True)

@@ -29,8 +29,11 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture
 def client(server: LiveServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[MlflowClient]:
     monkeypatch.setenv("MLFLOW_TRACKING_URI", server.url)
-    # set_experiment leaves the experiment id in the environment: restored after the test.
-    monkeypatch.delenv("MLFLOW_EXPERIMENT_ID", raising=False)
+    # set_experiment leaves the experiment id in the environment and a module global: both
+    # restored after the test. (delenv of an absent key records nothing to undo; setenv does.)
+    monkeypatch.setenv("MLFLOW_EXPERIMENT_ID", "")
+    monkeypatch.delenv("MLFLOW_EXPERIMENT_ID")
+    monkeypatch.setattr(mlflow.tracking.fluent, "_active_experiment_id", None)
     mlflow.set_tracking_uri(server.url)
     yield MlflowClient(server.url)
     mlflow.set_tracking_uri(None)
