@@ -657,6 +657,7 @@ def test_refused_without_valid_credentials(world: World, key: str) -> None:
         response = _request(world, case, None, {}, headers=headers)
         assert response.status_code == 401, (what, response.text)
         assert response.json()["error_code"] == "UNAUTHENTICATED"
+        assert response.headers["www-authenticate"].startswith("Basic ")
 
 
 @pytest.mark.parametrize("key", sorted(CASES))

@@ -22,7 +22,10 @@ async def _modelyard_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ModelyardError)
     if exc.http_status >= 500:
         log.error("%s: %s", exc.error_code, exc.message)
-    return error_response(exc.http_status, exc.error_code, exc.message)
+    response = error_response(exc.http_status, exc.error_code, exc.message)
+    if exc.http_status == 401:  # says how to sign in, as HTTP asks of a 401
+        response.headers["WWW-Authenticate"] = 'Basic realm="modelyard", charset="UTF-8"'
+    return response
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
