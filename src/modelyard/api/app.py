@@ -31,6 +31,16 @@ from modelyard.services.artifacts import open_store
 from modelyard.services.system import open_unit_of_work
 
 MLFLOW_PREFIXES = ("/api/2.0/mlflow", "/ajax-api/2.0/mlflow")
+# What clients of a registry call most: resolving `models:/name@alias` and `models:/name/N`,
+# registering versions.
+HOT_REGISTRY_ROUTES = (
+    "get_model_version_by_alias",
+    "get_model_version",
+    "get_model_version_download_uri",
+    "create_model_version",
+    "get_registered_model",
+    "search_model_versions",
+)
 V1_ROUTERS = (
     v1_audit,
     v1_history,
@@ -107,8 +117,11 @@ def _add_routes_flat(
     tags: list[str],
     dependencies: Sequence[Any],
 ) -> None:
-    """`app.include_router` for a router of plain routes, adding each as a route of the app."""
-    for route in router.routes:
+    """`app.include_router` for a router of plain routes, adding each as a route of the app,
+    the most requested first: a request tries the routes in order (~1.5 µs each)."""
+    order = {name: i for i, name in enumerate(HOT_REGISTRY_ROUTES)}
+    routes = sorted(router.routes, key=lambda r: order.get(getattr(r, "name", ""), len(order)))
+    for route in routes:
         if not isinstance(route, APIRoute) or route.dependencies or router.dependencies:
             raise TypeError(f"{route!r} needs include_router")
         app.add_api_route(

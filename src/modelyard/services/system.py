@@ -12,7 +12,9 @@ __all__ = ["UnitOfWork", "database_revision", "open_unit_of_work", "upgrade_data
 
 def open_unit_of_work(settings: Settings) -> UnitOfWork:
     return UnitOfWork(
-        create_engine(settings), writer_timeout_s=settings.sqlite_busy_timeout_ms / 1000
+        create_engine(settings, begins_itself=True),
+        writer_timeout_s=settings.sqlite_busy_timeout_ms / 1000,
+        begins_itself=True,
     )
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import exc
 from sqlalchemy.engine import Engine
 
 from modelyard.errors import AlreadyExists, Unavailable
-from modelyard.store.engine import WRITE_OPTION
+from modelyard.store.engine import WRITE_OPTION, begin_sqlite
 from modelyard.store.writer_lock import WriterLock
 
 _UNAVAILABLE_MARKERS = (
@@ -34,7 +34,9 @@ class UnitOfWork:
     it (bounded by `writer_timeout_s`, then 503).
     """
 
-    def __init__(self, engine: Engine, *, writer_timeout_s: float = 30.0) -> None:
+    def __init__(
+        self, engine: Engine, *, writer_timeout_s: float = 30.0, begins_itself: bool = False
+    ) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
         # An embedded database answers in microseconds and never waits on a network, so a caller
@@ -42,6 +44,9 @@ class UnitOfWork:
         self.embedded = self.dialect == "sqlite"
         self._local_writer = threading.Lock() if self.embedded else None
         self._writer_lock = _sqlite_writer_lock(engine, writer_timeout_s)
+        # An engine made with `create_engine(..., begins_itself=True)` leaves opening SQLite
+        # transactions to us.
+        self._begins_sqlite = self.embedded and begins_itself
 
     @contextmanager
     def write(self) -> Iterator[sa.Connection]:
@@ -72,6 +77,8 @@ class UnitOfWork:
             with self.engine.connect() as conn:
                 conn.execution_options(**{WRITE_OPTION: write})
                 with conn.begin():
+                    if self._begins_sqlite:
+                        begin_sqlite(conn, write=write)
                     yield conn
         except exc.IntegrityError as e:
             raise AlreadyExists(f"The change conflicts with an existing record: {e.orig}") from e
