@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from modelyard.domain.tracking import Run
 from modelyard.errors import AlreadyExists, InvalidParameter, NotFound
 from modelyard.services import experiments, logged_models, run_logging, runs
+from modelyard.store import metric_writes
 from modelyard.store.tables import metadata
 from modelyard.store.uow import UnitOfWork
 
@@ -169,6 +170,34 @@ def test_metrics_history_latest_nan_and_infinity(uow: UnitOfWork, exp: str) -> N
         uow, run_ids=[run_id], metric_key="loss", start_step=1, end_step=2
     )
     assert [m.step for m in bulk] == [1, 2]
+
+
+@pytest.mark.parametrize("upsert", [True, False], ids=["upsert", "read-then-update"])
+def test_latest_value_rule_across_batches(
+    uow: UnitOfWork, exp: str, upsert: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each batch moves a key's latest value only when it is newer: a higher step, then a
+    later timestamp, then a larger value, NaN below every number. SQLite and PostgreSQL decide
+    in the upsert's WHERE clause; other databases take the read-then-update path."""
+    if not upsert:
+        monkeypatch.setitem(metric_writes._UPSERTS, uow.dialect, None)
+    run_id = _run(uow, exp).info.run_id
+
+    def log(key: str, value: float | str, step: int, timestamp: int) -> float:
+        metric = _metric(key, value, step=step, timestamp=timestamp)
+        run_logging.log_metric(uow, run_id=run_id, metric=metric)
+        return {m.key: m.value for m in runs.get_run(uow, run_id=run_id).metrics}[key]
+
+    assert log("a", 1.0, 5, 100) == 1.0
+    assert log("a", 9.0, 4, 999) == 1.0  # lower step: older, whatever its time
+    assert log("a", 0.5, 5, 101) == 0.5  # same step, later time
+    assert log("a", 0.1, 5, 100) == 0.5  # same step, earlier time
+    assert log("a", 0.7, 5, 101) == 0.7  # same step and time: the larger value
+    assert log("a", 0.6, 5, 101) == 0.7
+    assert math.isnan(log("b", "NaN", 1, 1))
+    assert log("b", "-Infinity", 1, 1) == -math.inf  # any number beats NaN
+    assert log("b", "NaN", 1, 1) == -math.inf
+    assert log("b", 2.0, 6, 0) == 2.0
 
 
 def _search(uow: UnitOfWork, exp: str, **kwargs: Any) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import posixpath
 import re
@@ -96,6 +97,22 @@ def key(value: str | None, field: str = "key") -> str:
     them, and a path that does not resolve to another name."""
     if value is None or value == "":
         raise InvalidParameter(f"Missing value for required parameter '{field}'.")
+    if not _good_key(value):
+        _check_key(value, field)
+    return value
+
+
+@functools.lru_cache(maxsize=8192)
+def _good_key(value: str) -> bool:
+    """Remembers keys that passed: a run logs the same keys batch after batch."""
+    try:
+        _check_key(value, "key")
+    except InvalidParameter:
+        return False
+    return True
+
+
+def _check_key(value: str, field: str) -> None:
     names.check_length(value, field, MAX_ENTITY_KEY_LENGTH)
     if not _KEY.match(value):
         raise InvalidParameter(
@@ -108,7 +125,6 @@ def key(value: str | None, field: str = "key") -> str:
             f"Invalid value {value[:100]!r} for parameter '{field}': names must not resolve to "
             f"other names when treated as paths ({posixpath.normpath(value)!r})."
         )
-    return value
 
 
 def tag(k: str | None, value: str | None, limit: int = MAX_TAG_VALUE_LENGTH) -> tuple[str, str]:
@@ -135,6 +151,8 @@ def int64(value: int | str | None, field: str, default: int | None = None) -> in
     """int64 fields may come as JSON numbers or, from proto's JSON, as strings of digits."""
     if value is None:
         return default
+    if type(value) is int and -_INT64_MAX - 1 <= value <= _INT64_MAX:
+        return value  # the usual case, without the text round trip
     text = str(value)
     digits = text.removeprefix("-")
     if isinstance(value, bool) or not digits.isascii() or not digits.isdigit():
@@ -147,6 +165,8 @@ def int64(value: int | str | None, field: str, default: int | None = None) -> in
 
 def double(value: float | int | str | None, field: str = "value") -> float:
     """Doubles: numbers, or proto's JSON spellings "NaN", "Infinity" and "-Infinity"."""
+    if type(value) is float:
+        return value
     if value is None:
         raise InvalidParameter(f"Missing value for required parameter '{field}'.")
     if isinstance(value, str):

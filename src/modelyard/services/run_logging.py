@@ -23,7 +23,7 @@ from modelyard.errors import InvalidParameter, NotFound
 from modelyard.services import audit
 from modelyard.services.common import now_ms
 from modelyard.services.runs import active_run_row
-from modelyard.store import run_io, runs
+from modelyard.store import metric_writes, run_io, runs
 from modelyard.store.uow import UnitOfWork
 
 # (key, value, timestamp, step, model_id, dataset_name, dataset_digest) as the wire sends it
@@ -114,7 +114,7 @@ def log_batch(
     with uow.write() as conn:
         active_run_row(conn, run_id)
         _write_params(conn, run_id, checked_params)
-        runs.log_metrics(conn, run_id, checked_metrics)
+        metric_writes.log_metrics(conn, run_id, checked_metrics)
         if checked_tags:
             _write_tags(conn, run_id, checked_tags)
         audit.record(
