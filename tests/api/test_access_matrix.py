@@ -17,6 +17,7 @@ import pytest
 
 from modelyard.api.access_rules import RULES, rule_key
 from modelyard.api.app import create_app
+from modelyard.api.mlflow import wire
 from modelyard.config import Settings
 from modelyard.services import users
 from modelyard.services.common import now_ms
@@ -694,3 +695,21 @@ def test_a_token_cannot_take_over_its_account(world: World) -> None:
     signed_in = basic("alice", PASSWORD)
     changed = world.client.patch(f"{API}/users/update-password", json=change, headers=signed_in)
     assert changed.status_code == 200
+
+
+def test_a_large_json_artifact_streams_through_the_guard(world: World) -> None:
+    """The mlflow client sends a `.json` artifact as application/json: the access check must
+    not read an upload's body (it streams, and may exceed any JSON limit)."""
+    size = wire.MAX_JSON_BODY_BYTES + 1024
+    path = f"{ART}/artifacts/{world.experiment_id}/{world.run_id}/artifacts/big.json"
+    headers = {"Content-Type": "application/json"}
+    put = world.call("alice", "PUT", path, content=b"1" * size, headers=headers)
+    assert put.status_code == 200, put.text
+    listed = world.ok(
+        "alice",
+        "GET",
+        f"{ART}/artifacts",
+        params={"path": f"{world.experiment_id}/{world.run_id}/artifacts"},
+    )
+    sizes = {f["path"]: int(f.get("file_size", 0)) for f in listed["files"]}
+    assert sizes["big.json"] == size

@@ -71,9 +71,10 @@ def credentials_of(request: Request) -> logins.Credentials:
 
 
 async def _body(request: Request) -> Any:
-    """What the route will read its arguments from: a GET's query string (in `Args`), any
-    other method's JSON body. Never the body of an upload, which streams."""
-    if request.method == "GET":
+    """What the route will read its arguments from: a GET's query string (in `Args`), the JSON
+    body of a POST, PATCH or DELETE. Never a PUT's: uploads stream (and a `.json` artifact
+    comes as application/json); no PUT route's rule needs its body."""
+    if request.method not in ("POST", "PATCH", "DELETE"):
         return None
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/json":

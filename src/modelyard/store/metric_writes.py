@@ -1,11 +1,11 @@
 """Writing metrics: a log-batch appends up to 1,000 history rows and moves as many latest
 values forward, in one transaction.
 
-Both run through the driver's executemany with statements compiled once per dialect:
-SQLAlchemy's own executemany builds and processes every row's parameters (about 5 µs a row,
-most of a 1,000-metric request). On SQLite and PostgreSQL the latest values move with one
-upsert per row (`INSERT ... ON CONFLICT DO UPDATE ... WHERE newer`); other databases read the
-current values first and update the older ones.
+Both run through the driver's executemany with statements compiled once per dialect
+(store/prebuilt.py): SQLAlchemy's own executemany builds and processes every row's
+parameters (about 5 µs a row, most of a 1,000-metric request). On SQLite and PostgreSQL the
+latest values move with one upsert per row (`INSERT ... ON CONFLICT DO UPDATE ... WHERE
+newer`); other databases read the current values first and update the older ones.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import Insert, ValuesBase
 
 from modelyard.domain.tracking import Metric
+from modelyard.store import prebuilt
 from modelyard.store.tracking_tables import latest_metrics, metrics
 
 _HISTORY_COLUMNS = (
@@ -96,26 +96,7 @@ def _upsert_latest(dialect: str) -> ValuesBase | None:
     )
 
 
-_compiled: dict[tuple[str, str], tuple[str, tuple[str, ...] | None]] = {}
 _UPSERTS: dict[str, ValuesBase | None] = {}
-
-
-def _executemany(
-    conn: sa.Connection, name: str, stmt: sa.ClauseElement, rows: list[dict[str, Any]]
-) -> None:
-    """Runs `stmt` for every row through the driver's executemany."""
-    key = (conn.dialect.name, name)
-    found = _compiled.get(key)
-    if found is None:
-        compiled = stmt.compile(dialect=conn.dialect)
-        assert isinstance(compiled, SQLCompiler)
-        order = tuple(compiled.positiontup or ()) if compiled.positional else None
-        found = _compiled[key] = (str(compiled), order)
-    sql, order = found
-    if order is None:
-        conn.exec_driver_sql(sql, rows)
-    else:
-        conn.exec_driver_sql(sql, [tuple(row[p] for p in order) for row in rows])
 
 
 def log_metrics(conn: sa.Connection, run_id: str, batch: Sequence[Metric]) -> None:
@@ -141,14 +122,14 @@ def log_metrics(conn: sa.Connection, run_id: str, batch: Sequence[Metric]) -> No
         order = rank(m.step, m.timestamp, value, is_nan)
         if m.key not in best or order > best[m.key][0]:
             best[m.key] = (order, row)
-    _executemany(conn, "insert history", _INSERT_HISTORY, history)
+    prebuilt.executemany(conn, "insert history", _INSERT_HISTORY, history)
     newest = [row for _, row in best.values()]
     dialect = conn.dialect.name
     if dialect not in _UPSERTS:
         _UPSERTS[dialect] = _upsert_latest(dialect)
     upsert = _UPSERTS[dialect]
     if upsert is not None:
-        _executemany(conn, "upsert latest", upsert, newest)
+        prebuilt.executemany(conn, "upsert latest", upsert, newest)
         return
     _move_latest_by_reading(conn, run_id, newest)
 
@@ -171,6 +152,6 @@ def _move_latest_by_reading(conn: sa.Connection, run_id: str, newest: list[dict[
         elif rank(row["p_step"], row["p_timestamp"], row["p_value"], row["p_is_nan"]) > now:
             updates.append(row)
     if inserts:
-        _executemany(conn, "insert latest", _INSERT_LATEST, inserts)
+        prebuilt.executemany(conn, "insert latest", _INSERT_LATEST, inserts)
     if updates:
-        _executemany(conn, "update latest", _UPDATE_LATEST, updates)
+        prebuilt.executemany(conn, "update latest", _UPDATE_LATEST, updates)
