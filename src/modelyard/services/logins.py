@@ -92,9 +92,8 @@ def authenticate(uow: UnitOfWork, presented: Credentials, limits: LoginLimits) -
 def _by_password(uow: UnitOfWork, presented: Credentials, limits: LoginLimits) -> Principal:
     username = presented.username or ""
     with uow.read() as conn:
-        _check_not_locked(conn, username, presented.address, limits)
+        failed_before = _check_not_locked(conn, username, presented.address, limits)
         row = users.find_user(conn, username)
-        failed_before = users.login_failure(conn, username, presented.address) is not None
     if row is not None and _verified.known(row.id, presented.secret, row.password_hash):
         return Principal(row.username, row.id, bool(row.is_admin))
     if row is None:
@@ -128,15 +127,19 @@ def _by_token(uow: UnitOfWork, presented: Credentials, limits: LoginLimits) -> P
 
 def _check_not_locked(
     conn: sa.Connection, username: str, address: str, limits: LoginLimits
-) -> None:
+) -> bool:
+    """Refuses a locked-out (user, address); returns whether it has failures on record."""
     row = users.login_failure(conn, username, address)
-    if row is None or row.failures < limits.max_failures:
-        return
+    if row is None:
+        return False
+    if row.failures < limits.max_failures:
+        return True
     left_ms = row.window_start + limits.window_seconds * 1000 - now_ms()
     if left_ms > 0:
         raise Unauthenticated(
             f"Too many failed logins from this address; try again in {left_ms // 1000 + 1} s."
         )
+    return True
 
 
 def _fail(

@@ -222,8 +222,13 @@ def _token(row: Any, username: str) -> Token:
     )
 
 
-def list_tokens(uow: UnitOfWork, *, username: str | None) -> list[Token]:
-    """One user's tokens, or everyone's (None)."""
+def list_tokens(
+    uow: UnitOfWork, *, username: str | None, caller: access.Principal | None = None
+) -> list[Token]:
+    """One user's tokens, or everyone's (None: the local operator's view). Only admins (and
+    the local operator) see other users' tokens."""
+    if username is not None:
+        check_acts_for(caller, username)
     with uow.read() as conn:
         user_id = None if username is None else _user_row(conn, username).id
         return [_token(row, row.username) for row in users.tokens_of(conn, user_id)]

@@ -74,9 +74,7 @@ async def list_tokens(
     uow: UowDep, principal: PrincipalDep, username: str | None = None
 ) -> dict[str, Any]:
     whose = username or (principal.username if principal else None)
-    if whose is not None:
-        users.check_acts_for(principal, whose)
-    found = await run_service(users.list_tokens, uow, username=whose)
+    found = await run_service(users.list_tokens, uow, username=whose, caller=principal)
     return {"tokens": [t.as_dict() for t in found]}
 
 
