@@ -12,7 +12,9 @@ import sqlalchemy as sa
 from modelyard.domain.tracking import Run
 from modelyard.errors import AlreadyExists, InvalidParameter, NotFound
 from modelyard.services import experiments, logged_models, run_logging, runs
-from modelyard.store import metric_writes
+from modelyard.store import logged_models as logged_model_store
+from modelyard.store import metric_writes, tracking_tables
+from modelyard.store import runs as store_runs
 from modelyard.store.tables import metadata
 from modelyard.store.uow import UnitOfWork
 
@@ -170,6 +172,71 @@ def test_metrics_history_latest_nan_and_infinity(uow: UnitOfWork, exp: str) -> N
         uow, run_ids=[run_id], metric_key="loss", start_step=1, end_step=2
     )
     assert [m.step for m in bulk] == [1, 2]
+
+
+def test_history_across_segments(uow: UnitOfWork, exp: str) -> None:
+    """A run's history rows go to segments of 4,096 rows (store/tracking_tables.py); a key's
+    history reads every segment, in step order, and only the run's own rows."""
+    run_id, other = _run(uow, exp).info.run_id, _run(uow, exp).info.run_id
+    keys = [f"k{i:03d}" for i in range(1000)]
+    for batch in range(6):  # rows 0-4,999 in segment 0, 5,000-5,999 in segment 1
+        # Later batches log earlier steps: the read orders across segments.
+        metrics = [_metric(key, batch, step=5 - batch) for key in keys]
+        run_logging.log_batch(uow, run_id=run_id, metrics=metrics)
+    run_logging.log_metric(uow, run_id=other, metric=_metric("k500", 99.0))
+    with uow.read() as conn:
+        segments = conn.execute(
+            sa.select(tracking_tables.metrics.c.segment)
+            .where(tracking_tables.metrics.c.run_id == run_id)
+            .distinct()
+        ).scalars()
+        assert sorted(segments) == [0, 1]
+
+    history = runs.get_metric_history(uow, run_id=run_id, metric_key="k500")
+    assert [(m.step, m.value) for m in history.items] == [(s, 5.0 - s) for s in range(6)]
+    page = runs.get_metric_history(uow, run_id=run_id, metric_key="k500", max_results=4)
+    assert [m.step for m in page.items] == [0, 1, 2, 3]
+    rest = runs.get_metric_history(
+        uow, run_id=run_id, metric_key="k500", page_token=page.next_page_token
+    )
+    assert [m.step for m in rest.items] == [4, 5]
+    bulk = runs.get_metric_history_bulk_interval(
+        uow, run_ids=[run_id, other], metric_key="k500", start_step=0, end_step=1
+    )
+    assert sorted((m.run_id == other, m.step, m.value) for m in bulk) == [
+        (False, 0, 5.0),
+        (False, 1, 4.0),
+        (True, 0, 99.0),
+    ]
+
+
+def test_history_reads_seek_each_segment(uow: UnitOfWork, exp: str) -> None:
+    """On SQLite, a key's history is an index search on (run, segment, key), not a scan of
+    the run's rows; a model's metrics use the partial model_id index."""
+    if uow.dialect != "sqlite":
+        pytest.skip("reads SQLite's query plans")
+    run_id = _run(uow, exp).info.run_id
+    run_logging.log_metric(uow, run_id=run_id, metric=_metric("loss", 1.0))
+    model = logged_models.create_logged_model(uow, experiment_id=exp, source_run_id=run_id)
+    plans: list[str] = []
+    with uow.read() as conn:
+
+        @sa.event.listens_for(conn, "before_cursor_execute")
+        def _explain(_c: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+            if "FROM metrics" in statement:
+                rows = cursor.execute(f"EXPLAIN QUERY PLAN {statement}", parameters).fetchall()
+                plans.extend(str(row[-1]) for row in rows)
+
+        store_runs.metric_history(conn, run_id, "loss", offset=0, limit=10)
+        row = logged_model_store.find_logged_model(conn, model.model_id)
+        assert row is not None
+        logged_model_store.load_logged_models(conn, [row])
+    assert any(
+        "USING INDEX ix_metrics_run_id_segment_key_step (run_id=? AND segment=? AND key=?)" in p
+        for p in plans
+    ), plans
+    assert any("USING INDEX ix_metrics_model_id (model_id=?)" in p for p in plans), plans
+    assert not any(p.startswith("SCAN metrics") for p in plans), plans
 
 
 @pytest.mark.parametrize("upsert", [True, False], ids=["upsert", "read-then-update"])

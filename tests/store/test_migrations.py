@@ -16,7 +16,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from modelyard.config import Settings
-from modelyard.store import migrate, tables
+from modelyard.domain.tracking import Metric
+from modelyard.store import metric_writes, migrate, runs, tables
 from modelyard.store.engine import create_engine
 
 
@@ -85,6 +86,43 @@ def test_upgrading_twice_is_a_no_op(engine: sa.Engine) -> None:
     with engine.connect() as conn:
         names = conn.execute(sa.select(tables.registered_models.c.name)).scalars().all()
     assert names == ["kept"]
+
+
+def test_metric_history_logged_before_segments_stays_readable(engine: sa.Engine) -> None:
+    """Revision 0010 puts earlier history rows in segment 0 and counts them per run, so the
+    run's next batches open new segments and reads see old and new rows."""
+    migrate.upgrade(engine, "0009")
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO experiments (id, name, artifact_location, lifecycle_stage, "
+                "creation_time, last_update_time) VALUES (1, 'e', 'a', 'active', 0, 0)"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO runs (run_id, experiment_id, name, status, lifecycle_stage, "
+                "artifact_uri) VALUES ('r1', 1, 'r', 'RUNNING', 'active', 'a')"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO metrics (run_id, key, value, is_nan, timestamp, step) "
+                "VALUES ('r1', :key, :step, false, 0, :step)"
+            ),
+            [{"key": key, "step": step} for step in range(3) for key in ("a", "b")],
+        )
+
+    migrate.upgrade(engine)
+
+    with engine.begin() as conn:
+        assert conn.execute(sa.text("SELECT metric_rows FROM runs")).scalar_one() == 6
+        segments = conn.execute(sa.text("SELECT DISTINCT segment FROM metrics")).scalars()
+        assert list(segments) == [0]
+        batch = [Metric(key="a", value=3.0, timestamp=0, step=3)]
+        metric_writes.log_metrics(conn, "r1", batch)
+        history = runs.metric_history(conn, "r1", "a", offset=0, limit=10)
+    assert [m.step for m in history] == [0, 1, 2, 3]
 
 
 # Runs in each child process: connect, report ready, wait for the go, upgrade.

@@ -19,7 +19,7 @@ from sqlalchemy.sql.dml import Insert, ValuesBase
 
 from modelyard.domain.tracking import Metric
 from modelyard.store import prebuilt
-from modelyard.store.tracking_tables import latest_metrics, metrics
+from modelyard.store.tracking_tables import METRIC_SEGMENT_ROWS, latest_metrics, metrics, runs
 
 _HISTORY_COLUMNS = (
     "run_id",
@@ -33,6 +33,8 @@ _HISTORY_COLUMNS = (
     "dataset_digest",
 )
 _LATEST_COLUMNS = _HISTORY_COLUMNS[:6]
+_HISTORY_PARAMS = tuple(f"p_{name}" for name in (*_HISTORY_COLUMNS, "segment"))
+_LATEST_PARAMS = _HISTORY_PARAMS[:6]
 
 
 def _stored(value: float) -> tuple[float, bool]:
@@ -51,7 +53,7 @@ def _values(table: sa.Table, columns: Sequence[str]) -> Insert:
     return sa.insert(table).values({name: sa.bindparam(f"p_{name}") for name in columns})
 
 
-_INSERT_HISTORY = _values(metrics, _HISTORY_COLUMNS)
+_INSERT_HISTORY = _values(metrics, (*_HISTORY_COLUMNS, "segment"))
 _INSERT_LATEST = _values(latest_metrics, _LATEST_COLUMNS)
 _UPDATE_LATEST = (
     sa.update(latest_metrics)
@@ -98,40 +100,69 @@ def _upsert_latest(dialect: str) -> ValuesBase | None:
 
 _UPSERTS: dict[str, ValuesBase | None] = {}
 
+_COUNT_ROWS = (
+    sa.update(runs)
+    .where(runs.c.run_id == sa.bindparam("p_run_id"))
+    .values(metric_rows=runs.c.metric_rows + sa.bindparam("p_rows"))
+    .returning(runs.c.metric_rows)
+)
+
 
 def log_metrics(conn: sa.Connection, run_id: str, batch: Sequence[Metric]) -> None:
     """Append to the history and move `latest_metrics` forward where the batch is newer."""
     if not batch:
         return
+    segment = _take_segment(conn, run_id, len(batch))
     history = []
-    best: dict[str, tuple[tuple[int, int, bool, float], dict[str, Any]]] = {}
+    best: dict[str, tuple[tuple[int, int, bool, float], tuple[Any, ...]]] = {}
     for m in batch:
         value, is_nan = _stored(m.value)
-        row = {
-            "p_run_id": run_id,
-            "p_key": m.key,
-            "p_value": value,
-            "p_is_nan": is_nan,
-            "p_timestamp": m.timestamp,
-            "p_step": m.step,
-            "p_model_id": m.model_id,
-            "p_dataset_name": m.dataset_name,
-            "p_dataset_digest": m.dataset_digest,
-        }
+        row = (
+            run_id,
+            m.key,
+            value,
+            is_nan,
+            m.timestamp,
+            m.step,
+            m.model_id,
+            m.dataset_name,
+            m.dataset_digest,
+            segment,
+        )
         history.append(row)
         order = rank(m.step, m.timestamp, value, is_nan)
         if m.key not in best or order > best[m.key][0]:
             best[m.key] = (order, row)
-    prebuilt.executemany(conn, "insert history", _INSERT_HISTORY, history)
-    newest = [row for _, row in best.values()]
+    prebuilt.executemany_rows(conn, "insert history", _INSERT_HISTORY, _HISTORY_PARAMS, history)
+    newest = [row[:6] for _, row in best.values()]
     dialect = conn.dialect.name
     if dialect not in _UPSERTS:
         _UPSERTS[dialect] = _upsert_latest(dialect)
     upsert = _UPSERTS[dialect]
     if upsert is not None:
-        prebuilt.executemany(conn, "upsert latest", upsert, newest)
+        prebuilt.executemany_rows(conn, "upsert latest", upsert, _LATEST_PARAMS, newest)
         return
-    _move_latest_by_reading(conn, run_id, newest)
+    _move_latest_by_reading(
+        conn, run_id, [dict(zip(_LATEST_PARAMS, row, strict=True)) for row in newest]
+    )
+
+
+def _take_segment(conn: sa.Connection, run_id: str, rows: int) -> int:
+    """Counts the batch's rows in `runs.metric_rows`; returns the segment its history goes to
+    (store/tracking_tables.py). The update locks the run's row, so concurrent batches of one
+    run count one after the other."""
+    if conn.dialect.name in ("sqlite", "postgresql"):
+        after = prebuilt.execute(
+            conn, "count metric rows", _COUNT_ROWS, {"p_run_id": run_id, "p_rows": rows}
+        )[0]
+    else:  # no UPDATE ... RETURNING
+        r = runs.c
+        after = conn.execute(
+            sa.select(r.metric_rows).where(r.run_id == run_id).with_for_update()
+        ).scalar_one()
+        after += rows
+        conn.execute(sa.update(runs).where(r.run_id == run_id).values(metric_rows=after))
+    return int(after - rows) // METRIC_SEGMENT_ROWS
 
 
 def _move_latest_by_reading(conn: sa.Connection, run_id: str, newest: list[dict[str, Any]]) -> None:

@@ -36,9 +36,10 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def upgrade(engine: Engine) -> str:
-    """Upgrade to head, once, even when several server processes start together."""
-    head = head_revision()
+def upgrade(engine: Engine, target: str | None = None) -> str:
+    """Upgrade to head (or `target`), once, even when several server processes start
+    together."""
+    head = target or head_revision()
     if current_revision(engine) == head:
         return head
     with engine.connect() as conn:
@@ -47,5 +48,5 @@ def upgrade(engine: Engine) -> str:
         with conn.begin():
             if engine.dialect.name == "postgresql":
                 conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
-            command.upgrade(_config(conn), "head")
+            command.upgrade(_config(conn), head)
     return head

@@ -25,6 +25,12 @@ class _Compiled:
     order: tuple[str, ...] | None  # parameter names in position order; None: named style
     defaults: dict[str, Any]
 
+    def many(self, names: tuple[str, ...], rows: Sequence[tuple[Any, ...]]) -> Sequence[Any]:
+        """Rows of values in `names` order as the driver takes them."""
+        if self.order == names and not self.defaults:
+            return rows  # the common case: the statement's own order, nothing to rearrange
+        return [self.args(dict(zip(names, row, strict=True))) for row in rows]
+
     def args(self, params: dict[str, Any]) -> Any:
         merged = {**self.defaults, **params} if self.defaults else params
         return merged if self.order is None else tuple(merged[p] for p in self.order)
@@ -60,3 +66,16 @@ def executemany(
     """Runs `stmt` for every row through the driver's executemany."""
     compiled = _get(conn, name, stmt)
     conn.exec_driver_sql(compiled.sql, [compiled.args(row) for row in rows])
+
+
+def executemany_rows(
+    conn: sa.Connection,
+    name: str,
+    stmt: sa.ClauseElement,
+    names: tuple[str, ...],
+    rows: Sequence[tuple[Any, ...]],
+) -> None:
+    """`executemany` for rows given as tuples of the parameters `names`: no dict a row when the
+    statement takes them in that order (positional drivers such as SQLite's)."""
+    compiled = _get(conn, name, stmt)
+    conn.exec_driver_sql(compiled.sql, compiled.many(names, rows))

@@ -7,10 +7,18 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
 
 from modelyard.domain.tracking import Metric, Run, RunInfo
 from modelyard.store import run_io
-from modelyard.store.tracking_tables import latest_metrics, metrics, params, run_tags, runs
+from modelyard.store.tracking_tables import (
+    METRIC_SEGMENT_ROWS,
+    latest_metrics,
+    metrics,
+    params,
+    run_tags,
+    runs,
+)
 
 r_ = runs.c
 
@@ -91,13 +99,27 @@ def _metric(row: Any, run_id: str | None = None, *, history: bool = True) -> Met
     )
 
 
+def _segments(conn: sa.Connection, run_ids: Sequence[str]) -> ColumnElement[bool]:
+    """The history index's segments the runs' rows are in (tracking_tables.py): matched as a
+    list, so that the database seeks (run, segment, key) once for each."""
+    rows = conn.execute(
+        sa.select(sa.func.max(r_.metric_rows)).where(r_.run_id.in_(list(run_ids)))
+    ).scalar()
+    last = max(int(rows or 0) - 1, 0) // METRIC_SEGMENT_ROWS
+    # Inline numbers: a long run has thousands of segments, more than a driver's parameters.
+    listed: sa.BindParameter[list[int]] = sa.bindparam(
+        "segments", list(range(last + 1)), expanding=True, literal_execute=True
+    )
+    return metrics.c.segment.in_(listed)
+
+
 def metric_history(
     conn: sa.Connection, run_id: str, key: str, *, offset: int, limit: int
 ) -> list[Metric]:
     m = metrics.c
     stmt = (
         sa.select(metrics)
-        .where(m.run_id == run_id, m.key == key)
+        .where(m.run_id == run_id, _segments(conn, [run_id]), m.key == key)
         .order_by(m.step, m.timestamp, m.id)
         .offset(offset)
         .limit(limit)
@@ -115,7 +137,7 @@ def metric_history_bulk(
     limit: int,
 ) -> list[Metric]:
     m = metrics.c
-    conditions = [m.run_id.in_(list(run_ids)), m.key == key]
+    conditions = [m.run_id.in_(list(run_ids)), _segments(conn, run_ids), m.key == key]
     if start_step is not None:
         conditions.append(m.step >= start_step)
     if end_step is not None:

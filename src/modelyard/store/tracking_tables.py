@@ -3,8 +3,17 @@ MLflow 3's logged models. They share `metadata` with the registry (store/tables.
 module at its end, so migrations and schema comparisons see every table).
 
 Metrics keep their full history in `metrics` and the latest value per (run, key) in
-`latest_metrics`, so filtering and ordering runs by a metric is one join. SQLite cannot store NaN
-(it becomes NULL), so, as in MLflow, a NaN is stored as 0 with `is_nan` set.
+`latest_metrics`, so filtering and ordering runs by a metric is one join.
+
+SQLite cannot store NaN (it becomes NULL), so, as in MLflow, a NaN is stored as 0 with `is_nan`
+set.
+
+The history is indexed by (run, segment, key, step): a segment is a run's next
+`METRIC_SEGMENT_ROWS` history rows (`runs.metric_rows` counts them). A batch logs one step of
+many keys; in an index by (run, key, step) its rows would land one on each of as many index
+pages, and the commit would write them all (most of a 1,000-metric log-batch's time). Within the
+run's newest segment they land on a few dozen pages; reading a key's history seeks once per
+segment.
 """
 
 from __future__ import annotations
@@ -21,9 +30,14 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from modelyard.store.tables import metadata
+
+# Large enough that reading a key's history seeks rarely (once per 4,096 rows of the run), small
+# enough that the newest segment's part of the index is a few dozen pages.
+METRIC_SEGMENT_ROWS = 4096
 
 
 def _run_fk() -> Column[str]:
@@ -73,6 +87,7 @@ runs = Table(
     Column("end_time", BigInteger, nullable=True),
     Column("lifecycle_stage", String(20), nullable=False),
     Column("artifact_uri", Text, nullable=False),
+    Column("metric_rows", BigInteger, nullable=False, server_default="0"),
     Index("ix_runs_experiment_id_start_time", "experiment_id", "start_time"),
 )
 
@@ -105,8 +120,14 @@ metrics = Table(
     Column("model_id", String(64), nullable=True),
     Column("dataset_name", String(500), nullable=True),
     Column("dataset_digest", String(36), nullable=True),
-    Index("ix_metrics_run_id_key_step", "run_id", "key", "step"),
-    Index("ix_metrics_model_id", "model_id"),
+    Column("segment", BigInteger, nullable=False, server_default="0"),
+    Index("ix_metrics_run_id_segment_key_step", "run_id", "segment", "key", "step"),
+    Index(
+        "ix_metrics_model_id",
+        "model_id",
+        sqlite_where=text("model_id IS NOT NULL"),
+        postgresql_where=text("model_id IS NOT NULL"),
+    ),
 )
 
 latest_metrics = Table(
