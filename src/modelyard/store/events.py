@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from modelyard.domain.events import AuditEvent, event_hash
 from modelyard.errors import ModelyardError
+from modelyard.store import prebuilt
 from modelyard.store.events_tables import audit_chain_head, audit_events
 
 _t = audit_events.c
@@ -20,7 +21,7 @@ _h = audit_chain_head.c
 _ALLOCATE = (
     sa.update(audit_chain_head).where(_h.id == 1).values(seq=_h.seq + 1).returning(_h.seq, _h.hash)
 )
-_INSERT = sa.insert(audit_events)
+_INSERT = sa.insert(audit_events).values({c.name: sa.bindparam(c.name) for c in audit_events.c})
 _SET_HEAD_HASH = sa.update(audit_chain_head).where(_h.id == 1).values(hash=sa.bindparam("new_hash"))
 
 
@@ -38,7 +39,7 @@ def append(
     request_id: str | None,
 ) -> int:
     """Append one event to the chain inside the caller's transaction; returns its seq."""
-    head = conn.execute(_ALLOCATE).first()
+    head = prebuilt.execute(conn, "allocate event", _ALLOCATE)
     if head is None:
         raise ModelyardError("The audit chain head row is missing; the database was altered.")
     seq, prev_hash = int(head.seq), str(head.hash)
@@ -56,8 +57,8 @@ def append(
         "prev_hash": prev_hash,
     }
     digest = event_hash(**fields)
-    conn.execute(_INSERT, {**fields, "hash": digest})
-    conn.execute(_SET_HEAD_HASH, {"new_hash": digest})
+    prebuilt.execute(conn, "insert event", _INSERT, {**fields, "hash": digest})
+    prebuilt.execute(conn, "set head hash", _SET_HEAD_HASH, {"new_hash": digest})
     return seq
 
 

@@ -1,6 +1,6 @@
 """Statements compiled once per dialect and run through the driver, for the hot writes where
 SQLAlchemy's per-execution work (~25 µs a statement, ~5 µs a row of an executemany) is most of
-the cost: the audit chain's append, a log-batch's metrics.
+the cost: a version's create, the audit chain's append, a log-batch's metrics.
 
 A statement is known by a name of the caller's; its parameters are passed by bind-parameter
 name, whatever the driver's parameter style (values bound in the statement itself are kept).

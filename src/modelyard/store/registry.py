@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy import ColumnElement, bindparam
 
 from modelyard.domain.registry import RegisteredModel
-from modelyard.store import versions
+from modelyard.store import prebuilt, versions
 from modelyard.store.tables import (
     model_versions,
     registered_model_aliases,
@@ -69,7 +69,7 @@ def allocate_version(conn: sa.Connection, name: str, now: int) -> tuple[int, int
     concurrent creators get consecutive numbers, and a deleted version's number is never reused.
     It also marks the model as updated, in the same statement.
     """
-    row = conn.execute(_ALLOCATE, {"model_name": name, "now": now}).first()
+    row = prebuilt.execute(conn, "allocate version", _ALLOCATE, {"model_name": name, "now": now})
     return None if row is None else (int(row.id), int(row.next_version) - 1)
 
 
