@@ -245,9 +245,11 @@ def test_latest_value_rule_across_batches(
 ) -> None:
     """Each batch moves a key's latest value only when it is newer: a higher step, then a
     later timestamp, then a larger value, NaN below every number. SQLite and PostgreSQL decide
-    in the upsert's WHERE clause; other databases take the read-then-update path."""
+    in the upsert's WHERE clause; other databases take the read-then-update path (and count
+    the run's history rows without UPDATE ... RETURNING)."""
     if not upsert:
         monkeypatch.setitem(metric_writes._UPSERTS, uow.dialect, None)
+        monkeypatch.setattr(metric_writes, "COUNT_BY_RETURNING", set())
     run_id = _run(uow, exp).info.run_id
 
     def log(key: str, value: float | str, step: int, timestamp: int) -> float:
@@ -265,6 +267,13 @@ def test_latest_value_rule_across_batches(
     assert log("b", "-Infinity", 1, 1) == -math.inf  # any number beats NaN
     assert log("b", "NaN", 1, 1) == -math.inf
     assert log("b", 2.0, 6, 0) == 2.0
+    with uow.read() as conn:
+        counted = conn.execute(
+            sa.select(tracking_tables.runs.c.metric_rows).where(
+                tracking_tables.runs.c.run_id == run_id
+            )
+        ).scalar_one()
+    assert counted == 10
 
 
 def _search(uow: UnitOfWork, exp: str, **kwargs: Any) -> list[str]:

@@ -100,6 +100,8 @@ def _upsert_latest(dialect: str) -> ValuesBase | None:
 
 _UPSERTS: dict[str, ValuesBase | None] = {}
 
+# Dialects with UPDATE ... RETURNING; others read the counter, then update it.
+COUNT_BY_RETURNING = {"sqlite", "postgresql"}
 _COUNT_ROWS = (
     sa.update(runs)
     .where(runs.c.run_id == sa.bindparam("p_run_id"))
@@ -151,7 +153,7 @@ def _take_segment(conn: sa.Connection, run_id: str, rows: int) -> int:
     """Counts the batch's rows in `runs.metric_rows`; returns the segment its history goes to
     (store/tracking_tables.py). The update locks the run's row, so concurrent batches of one
     run count one after the other."""
-    if conn.dialect.name in ("sqlite", "postgresql"):
+    if conn.dialect.name in COUNT_BY_RETURNING:
         after = prebuilt.execute(
             conn, "count metric rows", _COUNT_ROWS, {"p_run_id": run_id, "p_rows": rows}
         )[0]

@@ -54,17 +54,8 @@ class UnitOfWork:
             with self._transaction(write=True) as conn:
                 yield conn
             return
-        with self._local_writer:
-            shared = self._writer_lock
-            if shared is not None:
-                shared.acquire()
-            try:
-                # Both locks are held until the COMMIT has returned.
-                with self._transaction(write=True) as conn:
-                    yield conn
-            finally:
-                if shared is not None:
-                    shared.release()
+        with self._local_writer, self._transaction(write=True, shared=self._writer_lock) as conn:
+            yield conn
 
     @contextmanager
     def read(self) -> Iterator[sa.Connection]:
@@ -72,14 +63,24 @@ class UnitOfWork:
             yield conn
 
     @contextmanager
-    def _transaction(self, *, write: bool) -> Iterator[sa.Connection]:
+    def _transaction(
+        self, *, write: bool, shared: WriterLock | None = None
+    ) -> Iterator[sa.Connection]:
+        """`shared`: the processes' write lock, held from before BEGIN until COMMIT has
+        returned; the connection is checked out before and returned after, outside it."""
         try:
             with self.engine.connect() as conn:
                 conn.execution_options(**{WRITE_OPTION: write})
-                with conn.begin():
-                    if self._begins_sqlite:
-                        begin_sqlite(conn, write=write)
-                    yield conn
+                if shared is not None:
+                    shared.acquire()
+                try:
+                    with conn.begin():
+                        if self._begins_sqlite:
+                            begin_sqlite(conn, write=write)
+                        yield conn
+                finally:
+                    if shared is not None:
+                        shared.release()
         except exc.IntegrityError as e:
             raise AlreadyExists(f"The change conflicts with an existing record: {e.orig}") from e
         except exc.OperationalError as e:
