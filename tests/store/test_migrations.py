@@ -17,8 +17,10 @@ from alembic.runtime.migration import MigrationContext
 
 from modelyard.config import Settings
 from modelyard.domain.tracking import Metric
+from modelyard.services import registration_leases
 from modelyard.store import metric_writes, migrate, runs, tables
 from modelyard.store.engine import create_engine
+from modelyard.store.uow import UnitOfWork
 
 
 def _admin(server_url: str, statement: str) -> None:
@@ -123,6 +125,34 @@ def test_metric_history_logged_before_segments_stays_readable(engine: sa.Engine)
         metric_writes.log_metrics(conn, "r1", batch)
         history = runs.metric_history(conn, "r1", "a", offset=0, limit=10)
     assert [m.step for m in history] == [0, 1, 2, 3]
+
+
+def test_versions_left_pending_before_leases_are_failed_by_the_first_sweep(
+    engine: sa.Engine,
+) -> None:
+    migrate.upgrade(engine, "0010")
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO registered_models (id, name, creation_time, last_updated_time, "
+                "next_version) VALUES (1, 'churn', 0, 0, 2)"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO model_versions (model_id, version, creation_time, "
+                "last_updated_time, current_stage, status) "
+                "VALUES (1, 1, 0, 0, 'None', 'PENDING_REGISTRATION')"
+            )
+        )
+
+    migrate.upgrade(engine)
+
+    uow = UnitOfWork(engine)
+    assert registration_leases.fail_expired(uow) == 1
+    with engine.connect() as conn:
+        status = conn.execute(sa.select(tables.model_versions.c.status)).scalar_one()
+    assert status == "FAILED_REGISTRATION"
 
 
 # Runs in each child process: connect, report ready, wait for the go, upgrade.

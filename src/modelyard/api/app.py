@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -10,7 +11,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.routing import APIRoute
 
 from modelyard import __version__
-from modelyard.api import auth
+from modelyard.api import auth, background
 from modelyard.api.errors import install_error_handlers
 from modelyard.api.mlflow import artifacts as mlflow_artifacts
 from modelyard.api.mlflow import registry as mlflow_registry
@@ -59,7 +60,11 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        sweeper = asyncio.create_task(background.sweep_registrations(uow, stop))
         yield
+        stop.set()
+        await sweeper
         uow.dispose()
         artifact_store.close()
 

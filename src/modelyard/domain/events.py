@@ -26,6 +26,8 @@ LOGGED_MODEL = "logged_model"
 USER = "user"
 GROUP = "group"
 MODEL_TARGETS = (REGISTERED_MODEL, MODEL_VERSION)
+# The actor of changes the server makes by itself (ending an interrupted registration).
+SERVER = "modelyard"
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ manifest; every byte served is checked against it.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -31,7 +31,7 @@ from modelyard.domain.sources import (
     parse_source,
 )
 from modelyard.errors import InvalidParameter, ModelyardError, NotFound
-from modelyard.services import audit
+from modelyard.services import audit, registration_leases
 from modelyard.services.common import now_ms
 from modelyard.store import logged_models, runs, version_files, versions
 from modelyard.store.uow import UnitOfWork
@@ -140,14 +140,19 @@ def check_root(store: ArtifactStore, origin: Origin) -> None:
         store.stat(origin.root)
 
 
-def copy_files(store: ArtifactStore, root: str) -> list[VersionFile]:
-    """Copy the file or folder at `root` into content-addressed blobs; its manifest."""
+def copy_files(
+    store: ArtifactStore, root: str, beat: Callable[[], None] = lambda: None
+) -> list[VersionFile]:
+    """Copy the file or folder at `root` into content-addressed blobs; its manifest. `beat` is
+    called for every chunk copied (the registration's heartbeat)."""
     entry = store.stat(root)
     if entry is None:
         raise NotFound(f"No artifacts at {root!r}.")
     if not entry.is_dir:
-        return [_copy(store, root, posixpath.basename(root))]
-    files = [_copy(store, e.path, paths.relative_to(e.path, root)) for e in _walk(store, root)]
+        return [_copy(store, root, posixpath.basename(root), beat)]
+    files = [
+        _copy(store, e.path, paths.relative_to(e.path, root), beat) for e in _walk(store, root)
+    ]
     if not files:
         raise NotFound(f"The folder {root!r} holds no files.")
     return files
@@ -169,10 +174,16 @@ def _walk(store: ArtifactStore, folder: str) -> Iterator[Entry]:
             yield entry
 
 
-def _copy(store: ArtifactStore, path: str, relative: str) -> VersionFile:
+def _copy(store: ArtifactStore, path: str, relative: str, beat: Callable[[], None]) -> VersionFile:
     with store.read(path) as chunks:
-        written = store.store_blob(chunks)
+        written = store.store_blob(_beating(chunks, beat))
     return VersionFile(path=relative, size=written.size, sha256=written.sha256)
+
+
+def _beating(chunks: ByteChunks, beat: Callable[[], None]) -> Iterator[bytes]:
+    for chunk in chunks:
+        beat()
+        yield chunk
 
 
 def finish_registration(
@@ -183,9 +194,13 @@ def finish_registration(
     origin: Origin,
     actor: ActorLike = None,
 ) -> ModelVersion:
-    """Copy the files and make the version READY, or FAILED_REGISTRATION saying why."""
+    """Copy the files and make the version READY, or FAILED_REGISTRATION saying why; keep
+    the version's lease (services/registration_leases.py) while copying."""
+    beat = registration_leases.Heartbeat(uow, version_pk)
     try:
-        files = origin.files if origin.files is not None else copy_files(store, origin.root or "")
+        files = origin.files
+        if files is None:
+            files = copy_files(store, origin.root or "", beat)
     except (ModelyardError, OSError) as e:
         message = getattr(e, "message", None) or str(e)
         return _finish(uow, version_pk, actor, status=FAILED_REGISTRATION, message=message[:1000])
@@ -205,14 +220,22 @@ def _finish(
     files: list[VersionFile] | None = None,
 ) -> ModelVersion:
     with uow.write() as conn:
-        values: dict[str, object] = {"status": status, "last_updated_time": now_ms()}
+        values: dict[str, object] = {
+            "status": status,
+            "last_updated_time": now_ms(),
+            "registration_expires": None,
+        }
         if message is not None:
             values["status_message"] = f"Could not copy the source's files: {message}"
         if files is not None:
-            version_files.insert_files(conn, version_pk, files)
             values["storage_location"] = storage_location(version_pk)
-        versions.update_version(conn, version_pk, **values)
+        finished = versions.finish_pending(conn, version_pk, **values)
         row = versions.find_version_by_pk(conn, version_pk)
+        if not finished:
+            # Its lease ended meanwhile and a sweep failed it: that outcome stands.
+            return versions.load_versions(conn, [row])[0]
+        if files is not None:
+            version_files.insert_files(conn, version_pk, files)
         audit.record(
             conn,
             actor,

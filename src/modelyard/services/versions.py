@@ -14,7 +14,14 @@ from modelyard.domain import policies as policy_rules
 from modelyard.domain.events import MODEL_VERSION, ActorLike, Target
 from modelyard.domain.registry import PENDING_REGISTRATION, READY, ModelVersion, Page
 from modelyard.errors import InvalidParameter, NotFound
-from modelyard.services import access, audit, history, policies, version_files
+from modelyard.services import (
+    access,
+    audit,
+    history,
+    policies,
+    registration_leases,
+    version_files,
+)
 from modelyard.services.access import ReadFilter
 from modelyard.services.common import model_row, now_ms, user_id_of, version_row
 from modelyard.store import history as stage_history
@@ -114,6 +121,9 @@ def _insert_version(
             run_link=draft.run_link,
             status=status,
             logged_model_id=model_id,
+            registration_expires=(
+                registration_leases.lease_end(now) if status == PENDING_REGISTRATION else None
+            ),
         )
         versions.set_version_tags(conn, row.id, draft.tags)
         audit.record(

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 # Constraint names are fixed so that migrations are identical on every dialect.
@@ -78,6 +79,8 @@ model_versions = Table(
     Column("logged_model_id", String(256), nullable=True),
     # Where the version's own copy of its files is served from (None: an external reference).
     Column("storage_location", Text, nullable=True),
+    # While PENDING_REGISTRATION: when the copy's lease ends (services/registration_leases.py).
+    Column("registration_expires", BigInteger, nullable=True),
     UniqueConstraint("model_id", "version"),
     Index(
         "ix_model_versions_model_id_current_stage_version", "model_id", "current_stage", "version"
@@ -88,6 +91,12 @@ model_versions = Table(
         "model_id",
         "last_updated_time",
         "version",
+    ),
+    Index(
+        "ix_model_versions_registration_expires",
+        "registration_expires",
+        sqlite_where=text("registration_expires IS NOT NULL"),
+        postgresql_where=text("registration_expires IS NOT NULL"),
     ),
 )
 

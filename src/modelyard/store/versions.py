@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import ColumnElement, bindparam
 
-from modelyard.domain.registry import ModelVersion
+from modelyard.domain.registry import PENDING_REGISTRATION, ModelVersion
 from modelyard.store import prebuilt
 from modelyard.store.tables import (
     model_version_tags,
@@ -109,6 +109,34 @@ def find_newest_version(conn: sa.Connection, name: str) -> sa.Row[Any] | None:
 
 def update_version(conn: sa.Connection, version_id: int, **values: Any) -> None:
     conn.execute(sa.update(model_versions).where(mv.id == version_id).values(**values))
+
+
+def finish_pending(conn: sa.Connection, version_id: int, **values: Any) -> bool:
+    """Updates the version only while it is PENDING_REGISTRATION; False if it no longer is."""
+    result = conn.execute(
+        sa.update(model_versions)
+        .where(mv.id == version_id, mv.status == PENDING_REGISTRATION)
+        .values(**values)
+    )
+    return bool(result.rowcount == 1)
+
+
+def extend_registration(conn: sa.Connection, version_id: int, until: int) -> bool:
+    return finish_pending(conn, version_id, registration_expires=until)
+
+
+def expired_registrations(
+    conn: sa.Connection, now: int, *, lock: bool = False
+) -> list[sa.Row[Any]]:
+    """Pending versions whose registration lease ended before `now`: id, model_name, version.
+    `lock` takes their rows (PostgreSQL) so that one process fails each."""
+    stmt = (
+        sa.select(mv.id, rm.name.label("model_name"), mv.version)
+        .join(registered_models, registered_models.c.id == mv.model_id)
+        .where(mv.registration_expires < now, mv.status == PENDING_REGISTRATION)
+        .order_by(mv.id)
+    )
+    return list(conn.execute(stmt.with_for_update(of=model_versions) if lock else stmt))
 
 
 def delete_version(conn: sa.Connection, version_id: int) -> None:
