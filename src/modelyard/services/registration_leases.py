@@ -60,17 +60,18 @@ def fail_expired(uow: UnitOfWork, *, now: int | None = None) -> int:
     with uow.read() as conn:
         if not versions.expired_registrations(conn, now):
             return 0  # the usual case, without taking the write lock
+    failed = 0
     with uow.write() as conn:
-        expired = versions.expired_registrations(conn, now, lock=True)
-        for row in expired:
-            versions.finish_pending(
+        for row in versions.expired_registrations(conn, now, lock=True):
+            if not versions.update_pending(
                 conn,
                 row.id,
                 status=FAILED_REGISTRATION,
                 status_message=INTERRUPTED,
                 last_updated_time=now,
                 registration_expires=None,
-            )
+            ):
+                continue
             audit.record(
                 conn,
                 SERVER,
@@ -78,4 +79,5 @@ def fail_expired(uow: UnitOfWork, *, now: int | None = None) -> int:
                 Target(MODEL_VERSION, row.model_name, row.version),
                 after={"status": FAILED_REGISTRATION, "files": 0, "lease_expired": True},
             )
-    return len(expired)
+            failed += 1
+    return failed

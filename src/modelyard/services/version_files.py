@@ -229,7 +229,7 @@ def _finish(
             values["status_message"] = f"Could not copy the source's files: {message}"
         if files is not None:
             values["storage_location"] = storage_location(version_pk)
-        finished = versions.finish_pending(conn, version_pk, **values)
+        finished = versions.update_pending(conn, version_pk, **values)
         row = versions.find_version_by_pk(conn, version_pk)
         if not finished:
             # Its lease ended meanwhile and a sweep failed it: that outcome stands.

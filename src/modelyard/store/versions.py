@@ -111,7 +111,7 @@ def update_version(conn: sa.Connection, version_id: int, **values: Any) -> None:
     conn.execute(sa.update(model_versions).where(mv.id == version_id).values(**values))
 
 
-def finish_pending(conn: sa.Connection, version_id: int, **values: Any) -> bool:
+def update_pending(conn: sa.Connection, version_id: int, **values: Any) -> bool:
     """Updates the version only while it is PENDING_REGISTRATION; False if it no longer is."""
     result = conn.execute(
         sa.update(model_versions)
@@ -122,7 +122,7 @@ def finish_pending(conn: sa.Connection, version_id: int, **values: Any) -> bool:
 
 
 def extend_registration(conn: sa.Connection, version_id: int, until: int) -> bool:
-    return finish_pending(conn, version_id, registration_expires=until)
+    return update_pending(conn, version_id, registration_expires=until)
 
 
 def expired_registrations(

@@ -5,12 +5,12 @@ waits in SQLite's busy handler, which sleeps in steps of up to 100 ms and tries 
 concurrent writes from several server processes most of the time goes to those sleeps. Writers
 take an advisory `flock` on a file beside the database first instead.
 
-An exclusive `flock` cannot time out by itself, so a writer that finds it taken tries again:
-for the first millisecond after each yield of its core (a registry write holds the lock for a
-few hundred µs, and a sleep costs the timer's ~50 µs of slack, an idle lock between writers),
-then after a short, growing pause (20 µs doubling to at most 100 µs). It gives up at the
-deadline with `Unavailable` (503, which clients retry). Processes that write without this lock
-(other tools) are still ordered by SQLite itself, through its busy timeout.
+An exclusive `flock` cannot time out by itself, so a writer that finds it taken tries again.
+For its first millisecond of waiting it only yields its core between tries: a registry write
+holds the lock for a few hundred µs, and a sleep would cost the timer's ~50 µs of slack, the
+lock idle between writers. After that it pauses 20 µs, doubling to at most 100 µs. It gives up
+at the deadline with `Unavailable` (503, which clients retry). Processes that write without
+this lock (other tools) are still ordered by SQLite itself, through its busy timeout.
 """
 
 from __future__ import annotations
