@@ -90,23 +90,24 @@ def test_upgrading_twice_is_a_no_op(engine: sa.Engine) -> None:
     assert names == ["kept"]
 
 
+def _rows_of_an_older_revision(engine: sa.Engine, *inserts: str) -> None:
+    with engine.begin() as conn:
+        for statement in inserts:
+            conn.execute(sa.text(statement))
+
+
 def test_metric_history_logged_before_segments_stays_readable(engine: sa.Engine) -> None:
     """Revision 0010 puts earlier history rows in segment 0 and counts them per run, so the
     run's next batches open new segments and reads see old and new rows."""
     migrate.upgrade(engine, "0009")
+    _rows_of_an_older_revision(
+        engine,
+        "INSERT INTO experiments (id, name, artifact_location, lifecycle_stage, creation_time, "
+        "last_update_time) VALUES (1, 'e', 'a', 'active', 0, 0)",
+        "INSERT INTO runs (run_id, experiment_id, name, status, lifecycle_stage, artifact_uri) "
+        "VALUES ('r1', 1, 'r', 'RUNNING', 'active', 'a')",
+    )
     with engine.begin() as conn:
-        conn.execute(
-            sa.text(
-                "INSERT INTO experiments (id, name, artifact_location, lifecycle_stage, "
-                "creation_time, last_update_time) VALUES (1, 'e', 'a', 'active', 0, 0)"
-            )
-        )
-        conn.execute(
-            sa.text(
-                "INSERT INTO runs (run_id, experiment_id, name, status, lifecycle_stage, "
-                "artifact_uri) VALUES ('r1', 1, 'r', 'RUNNING', 'active', 'a')"
-            )
-        )
         conn.execute(
             sa.text(
                 "INSERT INTO metrics (run_id, key, value, is_nan, timestamp, step) "
@@ -131,20 +132,13 @@ def test_versions_left_pending_before_leases_are_failed_by_the_first_sweep(
     engine: sa.Engine,
 ) -> None:
     migrate.upgrade(engine, "0010")
-    with engine.begin() as conn:
-        conn.execute(
-            sa.text(
-                "INSERT INTO registered_models (id, name, creation_time, last_updated_time, "
-                "next_version) VALUES (1, 'churn', 0, 0, 2)"
-            )
-        )
-        conn.execute(
-            sa.text(
-                "INSERT INTO model_versions (model_id, version, creation_time, "
-                "last_updated_time, current_stage, status) "
-                "VALUES (1, 1, 0, 0, 'None', 'PENDING_REGISTRATION')"
-            )
-        )
+    _rows_of_an_older_revision(
+        engine,
+        "INSERT INTO registered_models (id, name, creation_time, last_updated_time, "
+        "next_version) VALUES (1, 'churn', 0, 0, 2)",
+        "INSERT INTO model_versions (model_id, version, creation_time, last_updated_time, "
+        "current_stage, status) VALUES (1, 1, 0, 0, 'None', 'PENDING_REGISTRATION')",
+    )
 
     migrate.upgrade(engine)
 
