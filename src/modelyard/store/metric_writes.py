@@ -42,7 +42,10 @@ def _stored(value: float) -> tuple[float, bool]:
     return (0.0, True) if math.isnan(value) else (value, False)
 
 
-def rank(step: int, timestamp: int, value: float, is_nan: bool) -> tuple[int, int, bool, float]:
+Rank = tuple[int, int, bool, float]
+
+
+def rank(step: int, timestamp: int, value: float, is_nan: bool) -> Rank:
     """MLflow's "latest": highest step, then newest timestamp, then largest value, NaN below
     every number. (The upsert's WHERE clause below says the same in SQL.)"""
     return (step, timestamp, not is_nan, value)
@@ -116,7 +119,7 @@ def log_metrics(conn: sa.Connection, run_id: str, batch: Sequence[Metric]) -> No
         return
     segment = _take_segment(conn, run_id, len(batch))
     history = []
-    best: dict[str, tuple[tuple[int, int, bool, float], tuple[Any, ...]]] = {}
+    best: dict[str, tuple[Rank, tuple[Any, ...]]] = {}
     for m in batch:
         value, is_nan = _stored(m.value)
         row = (
@@ -135,18 +138,16 @@ def log_metrics(conn: sa.Connection, run_id: str, batch: Sequence[Metric]) -> No
         order = rank(m.step, m.timestamp, value, is_nan)
         if m.key not in best or order > best[m.key][0]:
             best[m.key] = (order, row)
-    prebuilt.executemany_rows(conn, "insert history", _INSERT_HISTORY, _HISTORY_PARAMS, history)
+    prebuilt.executemany(conn, "insert history", _INSERT_HISTORY, _HISTORY_PARAMS, history)
     newest = [row[:6] for _, row in best.values()]
     dialect = conn.dialect.name
     if dialect not in _UPSERTS:
         _UPSERTS[dialect] = _upsert_latest(dialect)
     upsert = _UPSERTS[dialect]
     if upsert is not None:
-        prebuilt.executemany_rows(conn, "upsert latest", upsert, _LATEST_PARAMS, newest)
+        prebuilt.executemany(conn, "upsert latest", upsert, _LATEST_PARAMS, newest)
         return
-    _move_latest_by_reading(
-        conn, run_id, [dict(zip(_LATEST_PARAMS, row, strict=True)) for row in newest]
-    )
+    _move_latest_by_reading(conn, run_id, best)
 
 
 def _take_segment(conn: sa.Connection, run_id: str, rows: int) -> int:
@@ -167,24 +168,23 @@ def _take_segment(conn: sa.Connection, run_id: str, rows: int) -> int:
     return int(after - rows) // METRIC_SEGMENT_ROWS
 
 
-def _move_latest_by_reading(conn: sa.Connection, run_id: str, newest: list[dict[str, Any]]) -> None:
+def _move_latest_by_reading(
+    conn: sa.Connection, run_id: str, best: dict[str, tuple[Rank, tuple[Any, ...]]]
+) -> None:
+    """For databases without the upsert: read the batch's keys' latest values, insert the
+    missing ones and update the older ones."""
     lm = latest_metrics.c
     current = {
         row.key: rank(row.step, row.timestamp, row.value, row.is_nan)
         for row in conn.execute(
-            sa.select(latest_metrics).where(
-                lm.run_id == run_id, lm.key.in_([row["p_key"] for row in newest])
-            )
+            sa.select(latest_metrics).where(lm.run_id == run_id, lm.key.in_(list(best)))
         )
     }
-    inserts, updates = [], []
-    for row in newest:
-        now = current.get(row["p_key"])
-        if now is None:
-            inserts.append(row)
-        elif rank(row["p_step"], row["p_timestamp"], row["p_value"], row["p_is_nan"]) > now:
-            updates.append(row)
+    inserts = [row[:6] for key, (_, row) in best.items() if key not in current]
+    updates = [
+        row[:6] for key, (order, row) in best.items() if key in current and order > current[key]
+    ]
     if inserts:
-        prebuilt.executemany(conn, "insert latest", _INSERT_LATEST, inserts)
+        prebuilt.executemany(conn, "insert latest", _INSERT_LATEST, _LATEST_PARAMS, inserts)
     if updates:
-        prebuilt.executemany(conn, "update latest", _UPDATE_LATEST, updates)
+        prebuilt.executemany(conn, "update latest", _UPDATE_LATEST, _LATEST_PARAMS, updates)

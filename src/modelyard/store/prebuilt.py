@@ -89,21 +89,14 @@ def _row_type(dialect: str, name: str, description: Sequence[Any]) -> type[Any]:
 
 
 def executemany(
-    conn: sa.Connection, name: str, stmt: sa.ClauseElement, rows: Sequence[dict[str, Any]]
-) -> None:
-    """Runs `stmt` for every row through the driver's executemany."""
-    compiled = _get(conn, name, stmt)
-    conn.exec_driver_sql(compiled.sql, [compiled.args(row) for row in rows])
-
-
-def executemany_rows(
     conn: sa.Connection,
     name: str,
     stmt: sa.ClauseElement,
     names: tuple[str, ...],
     rows: Sequence[tuple[Any, ...]],
 ) -> None:
-    """`executemany` for rows given as tuples of the parameters `names`: no dict a row when the
-    statement takes them in that order (positional drivers such as SQLite's)."""
+    """Runs `stmt` for every row through the driver's executemany. Rows are tuples of the
+    parameters `names`: passed as they are when the statement takes them in that order
+    (positional drivers such as SQLite's), rearranged otherwise."""
     compiled = _get(conn, name, stmt)
     conn.exec_driver_sql(compiled.sql, compiled.many(names, rows))
